@@ -1,0 +1,36 @@
+import { Command, CommanderError } from "commander";
+import { ConfigError, parseConfig, type Config } from "../config.server";
+import { registerDbCommands } from "./db";
+import { registerDoctor } from "./doctor";
+
+/**
+ * `regulars`: the operator's command line. Each subcommand parses its flags,
+ * calls one domain function and prints the outcome; `--help` works everywhere.
+ */
+export function buildProgram(loadConfig: () => Config): Command {
+  const program = new Command("regulars")
+    .description("Regulars: membership and CRM for cafes on Shopify")
+    .showHelpAfterError()
+    .exitOverride();
+  registerDbCommands(program, loadConfig);
+  registerDoctor(program, loadConfig);
+  return program;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const program = buildProgram(() => parseConfig(process.env, { requireShopifyCredentials: false }));
+  try {
+    await program.parseAsync(argv);
+    return process.exitCode === undefined ? 0 : Number(process.exitCode);
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode;
+    if (error instanceof ConfigError || (error instanceof Error && error.name !== "Error")) {
+      console.error(`regulars: ${error.message}`);
+    } else {
+      console.error(error);
+    }
+    return 1;
+  }
+}
+
+process.exit(await main(process.argv));

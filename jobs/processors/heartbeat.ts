@@ -1,0 +1,24 @@
+import { UnrecoverableError, type Job } from "bullmq";
+import type { Database } from "../../app/db/prisma.server";
+import { recordHeartbeat } from "../../app/shops/heartbeat.server";
+import { findInstalledShop } from "../../app/shops/shops.server";
+import { jobPayloads } from "../queues";
+
+export interface HeartbeatResult {
+  shop: string;
+  runs: number;
+}
+
+/** Validates the payload and records the shop's heartbeat. */
+export async function processHeartbeat(job: Job, db: Database): Promise<HeartbeatResult> {
+  const parsed = jobPayloads.heartbeat.safeParse(job.data);
+  if (!parsed.success) throw new UnrecoverableError(`heartbeat payload invalid: ${parsed.error.issues[0]?.message}`);
+  const { shop } = parsed.data;
+  if (!(await findInstalledShop(db, shop))) {
+    // Retrying cannot install the shop again; the scheduler is removed on uninstall.
+    throw new UnrecoverableError(`shop ${shop} is not installed`);
+  }
+  if (job.id === undefined) throw new UnrecoverableError("heartbeat job has no id");
+  const { runs } = await recordHeartbeat(db, { shop, jobId: job.id, workerPid: process.pid, at: new Date() });
+  return { shop, runs };
+}

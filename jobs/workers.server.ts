@@ -1,0 +1,49 @@
+import type { Job } from "bullmq";
+import { UnrecoverableError } from "bullmq";
+import type { Database } from "../app/db/prisma.server";
+import { assertNever } from "../app/lib/assert-never";
+import type { JobBackend, JobWorker } from "./backend.server";
+import { processHeartbeat } from "./processors/heartbeat";
+import { QUEUE_NAMES, isJobKind, type JobKind } from "./queues";
+
+export interface WorkerDeps {
+  db: Database;
+  jobs: JobBackend;
+  concurrency: number;
+}
+
+/** Routes a job to its kind's processor; a kind without a processor fails to compile. */
+export async function processJob(job: Job, deps: WorkerDeps): Promise<unknown> {
+  if (!isJobKind(job.name)) throw new UnrecoverableError(`unknown job kind "${job.name}"`);
+  const kind: JobKind = job.name;
+  switch (kind) {
+    case "heartbeat":
+      return processHeartbeat(job, deps.db);
+    default:
+      return assertNever(kind, "job kind");
+  }
+}
+
+/** Starts one worker per queue. Closing them waits for in-flight jobs. */
+export function startWorkers(deps: WorkerDeps): JobWorker[] {
+  return QUEUE_NAMES.map((name) =>
+    deps.jobs.worker(name, (job) => processJob(job, deps), { concurrency: deps.concurrency }),
+  );
+}
+
+/**
+ * Stops workers: in-flight jobs get `graceMs` to finish; after that they are
+ * abandoned and BullMQ's stalled-job check returns them to the queue, so none is lost.
+ */
+export async function stopWorkers(workers: JobWorker[], graceMs: number): Promise<"drained" | "forced"> {
+  let timer: NodeJS.Timeout | undefined;
+  const graceful = Promise.all(workers.map((w) => w.close())).then(() => "drained" as const);
+  const deadline = new Promise<"timeout">((resolve) => {
+    timer = setTimeout(() => resolve("timeout"), graceMs);
+  });
+  const outcome = await Promise.race([graceful, deadline]);
+  clearTimeout(timer);
+  if (outcome === "drained") return outcome;
+  await Promise.all(workers.map((w) => w.close(true)));
+  return "forced";
+}
