@@ -51,6 +51,12 @@ const envSchema = z.object({
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(25_000),
   /** Seconds between each shop's heartbeat job. */
   HEARTBEAT_INTERVAL_SECONDS: z.coerce.number().int().min(5).default(300),
+  /**
+   * How the web server gets its pages: `vite` compiles routes on demand
+   * (development), `build` serves the output of `npm run build`. Defaults to
+   * `build` in production and `vite` elsewhere.
+   */
+  WEB_BUNDLE: z.preprocess(emptyAsUnset, z.enum(["vite", "build"]).optional()),
   /** Run as the demo: a demo shop with an offline session, no Shopify needed. Refused in production. */
   DEMO: z.preprocess(emptyAsUnset, flag.default(false)),
   /** Shopify app credentials from the Partner Dashboard (required unless DEMO). */
@@ -76,6 +82,7 @@ export type RawEnv = z.input<typeof envSchema>;
 export interface Config {
   nodeEnv: "development" | "production" | "test";
   role: "web" | "worker" | "all";
+  webBundle: "vite" | "build";
   port: number;
   host: string;
   database: { kind: "postgres"; url: string } | { kind: "embedded"; dataDir: string; port: number };
@@ -143,6 +150,7 @@ export function parseConfig(env: Record<string, string | undefined>, options: Pa
   return {
     nodeEnv: e.NODE_ENV,
     role: e.ROLE,
+    webBundle: e.WEB_BUNDLE ?? (e.NODE_ENV === "production" ? "build" : "vite"),
     port: e.PORT,
     host: e.HOST,
     database: e.DATABASE_URL

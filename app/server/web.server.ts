@@ -1,4 +1,6 @@
+import { existsSync } from "node:fs";
 import { createServer, type Server } from "node:http";
+import { fileURLToPath } from "node:url";
 import { createRequestHandler } from "@remix-run/express";
 import type { ServerBuild } from "@remix-run/node";
 import express from "express";
@@ -10,19 +12,20 @@ export interface WebServer {
 }
 
 /**
- * The HTTP side: Remix behind Express. In development Vite compiles the routes
- * on demand (fast start, no build step); in production the built bundle is served.
+ * The HTTP side: Remix behind Express. With WEB_BUNDLE=vite, Vite compiles the
+ * routes on demand (development); with `build`, the output of `npm run build`
+ * is served (production and the demo).
  */
 export async function startWebServer(config: Config): Promise<WebServer> {
   const app = express();
   app.disable("x-powered-by");
   let closeVite = async () => {};
   let build: ServerBuild | (() => Promise<ServerBuild>);
-  if (config.nodeEnv === "production") {
-    app.use("/assets", express.static("build/client/assets", { immutable: true, maxAge: "1y" }));
-    app.use(express.static("build/client", { maxAge: "1h" }));
-    const serverBuildPath = new URL("../../build/server/index.js", import.meta.url).href;
-    build = (await import(/* @vite-ignore */ serverBuildPath)) as ServerBuild;
+  if (config.webBundle === "build") {
+    const client = fileURLToPath(new URL("../../build/client", import.meta.url));
+    app.use("/assets", express.static(`${client}/assets`, { immutable: true, maxAge: "1y" }));
+    app.use(express.static(client, { maxAge: "1h" }));
+    build = await loadServerBuild();
   } else {
     const vite = await import("vite");
     const devServer = await vite.createServer({
@@ -51,6 +54,14 @@ export async function startWebServer(config: Config): Promise<WebServer> {
       await closeVite();
     },
   };
+}
+
+async function loadServerBuild(): Promise<ServerBuild> {
+  const serverBuildPath = new URL("../../build/server/index.js", import.meta.url);
+  if (!existsSync(serverBuildPath)) {
+    throw new Error("No build to serve: run `npm run build` first (or set WEB_BUNDLE=vite in development)");
+  }
+  return (await import(/* @vite-ignore */ serverBuildPath.href)) as ServerBuild;
 }
 
 function listen(server: Server, port: number, host: string): Promise<void> {

@@ -13,11 +13,17 @@ export interface AppProcess {
   stop(signal?: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-export function spawnApp(env: Record<string, string>, script = "server.ts"): AppProcess {
-  const child = spawn(process.execPath, ["--import", "tsx", script], {
+/** Starts `server.ts` directly, or an npm script (`{ npmScript: "demo" }`) as a person would. */
+export function spawnApp(env: Record<string, string>, options: { npmScript?: string } = {}): AppProcess {
+  const [command, args] = options.npmScript
+    ? ["npm", ["run", "--silent", options.npmScript]]
+    : [process.execPath, ["--import", "tsx", "server.ts"]];
+  const child = spawn(command, args, {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", NODE_ENV: "test", PORT: "0", ...env },
     stdio: ["ignore", "pipe", "pipe"],
+    // Its own process group, so a stop reaches npm, the shell and node alike, as Ctrl-C does.
+    detached: true,
   });
   let text = "";
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
@@ -40,7 +46,13 @@ export function spawnApp(env: Record<string, string>, script = "server.ts"): App
     output: () => text,
     exited,
     async stop(signal = "SIGINT") {
-      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) {
+        try {
+          process.kill(-child.pid, signal);
+        } catch {
+          // Already gone.
+        }
+      }
       return exited;
     },
   };
