@@ -1,4 +1,7 @@
+import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
+import { join } from "node:path";
+import { z } from "zod";
 import pg from "pg";
 import { Redis } from "ioredis";
 import { redactUrl, type Config } from "./config.server";
@@ -106,19 +109,19 @@ async function redisVersion(url: string): Promise<string> {
   }
 }
 
+/** Reads each package's manifest from node_modules (some packages' exports hide `package.json`). */
 function packageVersions(): Record<string, string> {
-  const require = createRequire(import.meta.url);
+  const searchPaths = createRequire(import.meta.url).resolve.paths("") ?? [];
   const versions: Record<string, string> = {};
   for (const name of PACKAGES) {
-    try {
-      const manifest: unknown = require(`${name}/package.json`);
-      versions[name] = typeof manifest === "object" && manifest && "version" in manifest ? String(manifest.version) : "unknown";
-    } catch {
-      versions[name] = "not installed";
-    }
+    const manifestPath = searchPaths.map((dir) => join(dir, name, "package.json")).find((path) => existsSync(path));
+    const parsed = manifestPath ? manifestSchema.safeParse(JSON.parse(readFileSync(manifestPath, "utf8"))) : undefined;
+    versions[name] = parsed?.success ? parsed.data.version : "not installed";
   }
   return versions;
 }
+
+const manifestSchema = z.object({ version: z.string() });
 
 function messageOf(error: unknown): string {
   if (error instanceof AggregateError && error.errors.length > 0) return messageOf(error.errors[0]);
