@@ -46,51 +46,52 @@ export function createJobBackend(
 function redisBackend(url: string, prefix: string): JobBackend {
   // Workers block on Redis; BullMQ requires unlimited retries per request for them.
   const connection = new Redis(url, { maxRetriesPerRequest: null, lazyConnect: false });
-  const queues = new Map<QueueName, Queue>();
-  const workers: Worker[] = [];
-  return {
-    kind: "redis",
-    queue(name) {
-      let q = queues.get(name);
-      if (!q) {
-        q = new Queue(name, { connection, prefix, defaultJobOptions });
-        q.on("error", reportQueueError(name));
-        queues.set(name, q);
-      }
-      return q;
-    },
-    worker(name, processor, options) {
-      const w = new Worker(name, processor, { ...options, connection, prefix });
-      w.on("error", reportQueueError(name));
-      workers.push(w);
-      return w;
-    },
-    async close() {
-      await Promise.all(workers.map((w) => w.close()));
-      await Promise.all([...queues.values()].map((q) => q.close()));
-      connection.disconnect();
-    },
-  };
+  return pooledBackend(
+    "redis",
+    (name) => new Queue(name, { connection, prefix, defaultJobOptions }),
+    (name, processor, options) => new Worker(name, processor, { ...options, connection, prefix }),
+    async () => connection.disconnect(),
+  );
 }
 
 function postgresBackend(databaseUrl: string): JobBackend {
   const { Queue: PgQueue, Worker: PgWorker } = withBackend(createPostgresBackend);
   const connection = { connectionString: databaseUrl, max: 4, schema: JOB_QUEUE_SCHEMA, migrate: true };
-  const queues = new Map<QueueName, InstanceType<typeof PgQueue>>();
-  const workers: InstanceType<typeof PgWorker>[] = [];
+  return pooledBackend(
+    "postgres",
+    (name) => new PgQueue(name, { connection, defaultJobOptions }),
+    (name, processor, options) => new PgWorker(name, processor, { ...options, connection }),
+    async () => {},
+  );
+}
+
+interface Closable {
+  close(): Promise<void>;
+  on(event: "error", listener: (error: Error) => void): unknown;
+}
+
+/** One queue object per name, every worker remembered, all closed in order: workers, queues, connection. */
+function pooledBackend<Q extends JobQueue & Closable, W extends JobWorker & Closable>(
+  kind: JobBackend["kind"],
+  makeQueue: (name: QueueName) => Q,
+  makeWorker: (name: QueueName, processor: Processor, options: Omit<WorkerOptions, "connection">) => W,
+  closeConnection: () => Promise<void>,
+): JobBackend {
+  const queues = new Map<QueueName, Q>();
+  const workers: W[] = [];
   return {
-    kind: "postgres",
+    kind,
     queue(name) {
       let q = queues.get(name);
       if (!q) {
-        q = new PgQueue(name, { connection, defaultJobOptions });
+        q = makeQueue(name);
         q.on("error", reportQueueError(name));
         queues.set(name, q);
       }
       return q;
     },
     worker(name, processor, options) {
-      const w = new PgWorker(name, processor, { ...options, connection });
+      const w = makeWorker(name, processor, options);
       w.on("error", reportQueueError(name));
       workers.push(w);
       return w;
@@ -98,6 +99,7 @@ function postgresBackend(databaseUrl: string): JobBackend {
     async close() {
       await Promise.all(workers.map((w) => w.close()));
       await Promise.all([...queues.values()].map((q) => q.close()));
+      await closeConnection();
     },
   };
 }
