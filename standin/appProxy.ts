@@ -39,7 +39,7 @@ export function appProxyQuery(input: AppProxyRequestInput, secret: string): URLS
   const params: ProxyParams = {
     ...input.extra,
     shop: input.shop,
-    logged_in_customer_id: input.loggedInCustomerId == null ? "" : String(input.loggedInCustomerId),
+    logged_in_customer_id: input.loggedInCustomerId === undefined || input.loggedInCustomerId === null ? "" : String(input.loggedInCustomerId),
     path_prefix: input.pathPrefix,
     timestamp: String(input.timestamp ?? Math.floor(Date.now() / 1000)),
   };

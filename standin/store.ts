@@ -146,7 +146,7 @@ export class StandinStore {
       locale: input.locale ?? "en",
       tags: input.tags ?? [],
       emailMarketingConsent: emailConsent(input.emailMarketingConsent, email !== null, createdAt),
-      smsMarketingConsent: smsConsent(input.smsMarketingConsent, input.phone != null, createdAt),
+      smsMarketingConsent: smsConsent(input.smsMarketingConsent, input.phone !== undefined && input.phone !== null, createdAt),
     };
     state.customers.set(customer.id, customer);
     return customer;
