@@ -1,6 +1,8 @@
 import "@shopify/shopify-app-remix/adapters/node";
+import { setAbstractFetchFunc } from "@shopify/shopify-api/runtime";
 import { ApiVersion, AppDistribution, shopifyApp } from "@shopify/shopify-app-remix/server";
 import { getConfig } from "./config.server";
+import { standinFetch } from "./shopify/standin-routing.server";
 import { PrismaSessionStorage } from "./db/session-storage.server";
 import { getRuntime } from "./runtime.server";
 import { onShopAuthenticated } from "./shops/install.server";
@@ -12,7 +14,11 @@ import { onShopAuthenticated } from "./shops/install.server";
  */
 const config = getConfig();
 
-export const API_VERSION = ApiVersion.October25;
+// Tests and the demo only (refused in production): the library's calls go to the Shopify stand-in.
+// The node adapter captured globalThis.fetch on import, so this must come after it.
+if (config.shopify.apiOriginOverride) setAbstractFetchFunc(standinFetch(config.shopify.apiOriginOverride));
+
+export const API_VERSION = ApiVersion.October25; // keep equal to ADMIN_API_VERSION
 
 const shopify = shopifyApp({
   apiKey: config.shopify.apiKey,
