@@ -208,6 +208,3 @@ CREATE INDEX "ConsentEvent_shop_customerId_kind_at_idx" ON "ConsentEvent"("shop"
 
 -- AddForeignKey
 ALTER TABLE "LineItem" ADD CONSTRAINT "LineItem_shop_orderId_fkey" FOREIGN KEY ("shop", "orderId") REFERENCES "Order"("shop", "id") ON DELETE CASCADE ON UPDATE CASCADE;
-
--- AddForeignKey
-ALTER TABLE "Refund" ADD CONSTRAINT "Refund_shop_orderId_fkey" FOREIGN KEY ("shop", "orderId") REFERENCES "Order"("shop", "id") ON DELETE CASCADE ON UPDATE CASCADE;
