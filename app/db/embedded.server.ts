@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node
 import { dirname, join } from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
-import { startNotifyRelay } from "./notify-relay.server";
+import { startSessionRelay } from "./session-relay.server";
 
 /**
  * The embedded database: PostgreSQL compiled to WebAssembly (PGlite), persisted
@@ -68,8 +68,8 @@ export async function startEmbeddedDatabase(options: EmbeddedDatabaseOptions): P
     });
     await server.start();
     const conn = server.getServerConn();
-    // Clients reach the socket server through the relay, which routes LISTEN/NOTIFY.
-    const relay = await startNotifyRelay({
+    // Clients reach the socket server through the relay: turn-taking and LISTEN/NOTIFY (session-relay.server.ts).
+    const relay = await startSessionRelay({
       upstreamHost: "127.0.0.1",
       upstreamPort: Number(conn.slice(conn.lastIndexOf(":") + 1)),
       host,
