@@ -9,7 +9,8 @@ declare module "@remix-run/node" {
 }
 
 export default defineConfig({
-  server: { hmr: false },
+  // No hot reload: the dev server runs inside our own process (app/server/web.server.ts).
+  server: { hmr: false, ws: false },
   plugins: [
     remix({
       ignoredRouteFiles: ["**/.*", "**/*.test.*"],

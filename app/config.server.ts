@@ -67,7 +67,7 @@ const envSchema = z.object({
   /** Access scopes, comma separated; must match shopify.app.toml. */
   SCOPES: z
     .string()
-    .default("read_orders,read_all_orders,read_customers,read_locations,read_products,write_app_proxy"),
+    .default("read_orders,read_all_orders,read_customers,write_customers,read_locations,read_products,write_app_proxy"),
   /** A custom shop domain pattern, for Shopify's test environments. */
   SHOP_CUSTOM_DOMAIN: z.preprocess(emptyAsUnset, z.string().optional()),
   /**

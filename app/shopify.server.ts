@@ -1,4 +1,5 @@
 import "@shopify/shopify-app-remix/adapters/node";
+import { LogSeverity, shopifyApi } from "@shopify/shopify-api";
 import { setAbstractFetchFunc } from "@shopify/shopify-api/runtime";
 import { ApiVersion, AppDistribution, shopifyApp } from "@shopify/shopify-app-remix/server";
 import { getConfig } from "./config.server";
@@ -18,7 +19,7 @@ const config = getConfig();
 // The node adapter captured globalThis.fetch on import, so this must come after it.
 if (config.shopify.apiOriginOverride) setAbstractFetchFunc(standinFetch(config.shopify.apiOriginOverride));
 
-export const API_VERSION = ApiVersion.October25; // keep equal to ADMIN_API_VERSION
+export const API_VERSION = ApiVersion.October26; // keep equal to ADMIN_API_VERSION and shopify.app.toml
 
 const shopify = shopifyApp({
   apiKey: config.shopify.apiKey,
@@ -30,7 +31,7 @@ const shopify = shopifyApp({
   sessionStorage: new PrismaSessionStorage(() => getRuntime().db),
   distribution: AppDistribution.AppStore,
   useOnlineTokens: false,
-  future: { expiringOfflineAccessTokens: true },
+  future: { unstable_newEmbeddedAuthStrategy: true, expiringOfflineAccessTokens: true },
   hooks: {
     afterAuth: async ({ session, admin }) => {
       await onShopAuthenticated(getRuntime(), session.shop, admin);
@@ -38,6 +39,24 @@ const shopify = shopifyApp({
   },
   ...(config.shopify.customShopDomain ? { customShopDomains: [config.shopify.customShopDomain] } : {}),
 });
+
+/**
+ * Webhook HMAC validation by the Shopify library itself. shopifyApp() keeps its
+ * library instance private, and its `authenticate.webhook` also loads a session
+ * and builds an Admin client per delivery, which intake does not need.
+ */
+const webhookApi = shopifyApi({
+  apiKey: config.shopify.apiKey,
+  apiSecretKey: config.shopify.apiSecret,
+  apiVersion: API_VERSION,
+  hostName: new URL(config.shopify.appUrl).host,
+  isEmbeddedApp: true,
+  logger: { level: LogSeverity.Error },
+});
+
+export function validateWebhook(rawBody: string, rawRequest: Request) {
+  return webhookApi.webhooks.validate({ rawBody, rawRequest });
+}
 
 export default shopify;
 export const addDocumentResponseHeaders = shopify.addDocumentResponseHeaders;

@@ -4,9 +4,15 @@ import type { Database } from "../app/db/prisma.server";
 import { assertNever } from "../app/lib/assert-never";
 import type { JobBackend, JobWorker } from "./backend.server";
 import { processHeartbeat } from "./processors/heartbeat";
+import { processDrainWebhooks } from "./processors/drain-webhooks";
+import { processMembershipSync } from "./processors/membership-sync";
+import { processImportOrders } from "./processors/import-orders";
+import { processBackfill } from "./processors/backfill";
+import type { Runtime } from "../app/runtime.server";
 import { QUEUE_NAMES, isJobKind, type JobKind } from "./queues";
 
 export interface WorkerDeps {
+  runtime: Runtime;
   db: Database;
   jobs: JobBackend;
   concurrency: number;
@@ -18,7 +24,15 @@ export async function processJob(job: Job, deps: WorkerDeps): Promise<unknown> {
   const kind: JobKind = job.name;
   switch (kind) {
     case "heartbeat":
-      return processHeartbeat(job, deps.db);
+      return processHeartbeat(job, deps.db, deps.jobs);
+    case "drain-webhooks":
+      return processDrainWebhooks(job, deps.runtime);
+    case "membership-sync":
+      return processMembershipSync(job, deps.runtime);
+    case "import-orders":
+      return processImportOrders(job, deps.db);
+    case "backfill":
+      return processBackfill(job, deps.runtime);
     default:
       return assertNever(kind, "job kind");
   }

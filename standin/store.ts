@@ -3,6 +3,16 @@ import { gid, ID_BASES, type ResourceType } from "./ids.ts";
 import { fromCents, toCents } from "./money.ts";
 import { orderTotals, applyRefund, type RefundInput } from "./orders.ts";
 import { seedCafe, type SeedCafeOptions, type SeedSummary } from "./seed.ts";
+import {
+  addTags,
+  metafieldKey,
+  removeTags,
+  resolveNamespace,
+  setMetafields,
+  type Metafield,
+  type MetafieldInput,
+  type SetMetafieldsOutcome,
+} from "./metafields.ts";
 import { isoSeconds } from "./time.ts";
 import {
   emailConsent,
@@ -31,6 +41,8 @@ export interface ShopState {
   locations: Location[];
   customers: Map<string, Customer>;
   orders: Map<string, Order>;
+  /** Metafields of every owner, keyed by `metafieldKey(ownerId, namespace, key)`. */
+  metafields: Map<string, Metafield>;
   bulkOperations: BulkOperation[];
   accessTokens: Map<string, AccessToken>;
   /** Topic → address, for deliveries the stand-in makes on its own (bulk_operations/finish). */
@@ -51,6 +63,7 @@ export class UnknownShopError extends Error {
 export class StandinStore {
   readonly shops = new Map<string, ShopState>();
   private readonly counters = new Map<ResourceType, number>();
+  private metafieldCounter = 26_000_000_000_000;
   readonly now: () => Date;
 
   constructor(options: { now?: () => Date } = {}) {
@@ -87,6 +100,7 @@ export class StandinStore {
       locations: [],
       customers: new Map(),
       orders: new Map(),
+      metafields: new Map(),
       bulkOperations: [],
       accessTokens: new Map(),
       webhookSubscriptions: new Map(),
@@ -186,6 +200,7 @@ export class StandinStore {
     const state = this.shop(shop);
     const customer = this.customer(shop, id);
     state.customers.delete(id);
+    for (const [key, metafield] of state.metafields) if (metafield.ownerId === id) state.metafields.delete(key);
     return customer;
   }
 
@@ -298,6 +313,37 @@ export class StandinStore {
     });
     this.shop(shop).orders.set(id, next);
     return next;
+  }
+
+  /** Shopify's tagsAdd/tagsRemove on a customer or an order; null when there is no such resource. */
+  changeTags(shop: string, id: string, change: { add?: readonly string[]; remove?: readonly string[] }): Customer | Order | null {
+    const state = this.shop(shop);
+    const apply = (tags: readonly string[]) => removeTags(addTags(tags, change.add ?? []), change.remove ?? []);
+    const customer = state.customers.get(id);
+    if (customer) return this.updateCustomer(shop, id, { tags: apply(customer.tags) });
+    const order = state.orders.get(id);
+    if (order) return this.updateOrder(shop, id, { tags: apply(order.tags) });
+    return null;
+  }
+
+  /** Shopify's metafieldsSet: every input is checked first, then all are written or none. */
+  setMetafields(shop: string, inputs: MetafieldInput[]): SetMetafieldsOutcome {
+    const state = this.shop(shop);
+    return setMetafields(state.metafields, inputs, {
+      now: this.time(undefined),
+      ownerExists: (ownerId) => state.customers.has(ownerId) || state.orders.has(ownerId),
+      nextId: () => ++this.metafieldCounter,
+    });
+  }
+
+  /** A metafield by owner, namespace (`$app:` forms allowed) and key. */
+  metafield(shop: string, ownerId: string, namespace: string | null, key: string): Metafield | null {
+    return this.shop(shop).metafields.get(metafieldKey(ownerId, resolveNamespace(namespace), key)) ?? null;
+  }
+
+  /** Shopify's metafieldsDelete for one identifier; false when there was nothing to delete. */
+  deleteMetafield(shop: string, ownerId: string, namespace: string | null, key: string): boolean {
+    return this.shop(shop).metafields.delete(metafieldKey(ownerId, resolveNamespace(namespace), key));
   }
 
   /** Issues (or returns the existing) offline token, like a fresh install would. */

@@ -34,7 +34,7 @@ export interface LocalParts {
   second: number;
 }
 
-export function localParts(date: Date, timeZone: string): LocalParts {
+function intlLocalParts(date: Date, timeZone: string): LocalParts {
   const parts: Record<string, number> = {};
   for (const part of formatterFor(timeZone).formatToParts(date)) {
     if (part.type !== "literal") parts[part.type] = Number(part.value);
@@ -49,11 +49,50 @@ export function localParts(date: Date, timeZone: string): LocalParts {
   };
 }
 
+/** Milliseconds the zone's wall clock is ahead of UTC at the whole second of `ms`, by Intl. */
+function intlOffsetMs(ms: number, timeZone: string): number {
+  const second = Math.floor(ms / 1000) * 1000;
+  const p = intlLocalParts(new Date(second), timeZone);
+  return Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second) - second;
+}
+
+/**
+ * Intl is slow (a simulated cafe formats hundreds of thousands of times), and
+ * a zone's offset only changes at transitions, which fall on quarter hours.
+ * So offsets are cached per zone and UTC quarter hour, and a quarter hour whose
+ * two ends disagree (a transition inside it) is never cached.
+ */
+const QUARTER_HOUR_MS = 900_000;
+const offsetCache = new Map<string, number>();
+
+function offsetMs(ms: number, timeZone: string): number {
+  const quarter = Math.floor(ms / QUARTER_HOUR_MS);
+  const key = `${timeZone}|${quarter}`;
+  const cached = offsetCache.get(key);
+  if (cached !== undefined) return cached;
+  const start = intlOffsetMs(quarter * QUARTER_HOUR_MS, timeZone);
+  const end = intlOffsetMs((quarter + 1) * QUARTER_HOUR_MS - 1000, timeZone);
+  if (start !== end) return intlOffsetMs(ms, timeZone);
+  if (offsetCache.size >= 200_000) offsetCache.clear();
+  offsetCache.set(key, start);
+  return start;
+}
+
+export function localParts(date: Date, timeZone: string): LocalParts {
+  const wall = new Date(Math.floor(date.getTime() / 1000) * 1000 + offsetMs(date.getTime(), timeZone));
+  return {
+    year: wall.getUTCFullYear(),
+    month: wall.getUTCMonth() + 1,
+    day: wall.getUTCDate(),
+    hour: wall.getUTCHours(),
+    minute: wall.getUTCMinutes(),
+    second: wall.getUTCSeconds(),
+  };
+}
+
 /** Minutes the zone is ahead of UTC at that instant (negative west of Greenwich). */
 export function offsetMinutes(date: Date, timeZone: string): number {
-  const p = localParts(date, timeZone);
-  const asUtc = Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second);
-  return Math.round((asUtc - Math.floor(date.getTime() / 1000) * 1000) / 60_000);
+  return Math.round(offsetMs(date.getTime(), timeZone) / 60_000);
 }
 
 /** The instant at which the wall clock in `timeZone` shows the given local time. */

@@ -1,7 +1,11 @@
 import { Command, CommanderError } from "commander";
 import { ConfigError, parseConfig, type Config } from "../config.server";
+import { registerBackfillCommands } from "./backfill";
 import { registerDbCommands } from "./db";
 import { registerDoctor } from "./doctor";
+import { registerImportCommands } from "./import";
+import { registerShopCommands } from "./shop";
+import { registerSimulate } from "./simulate";
 
 /**
  * `regulars`: the operator's command line. Each subcommand parses its flags,
@@ -13,7 +17,11 @@ export function buildProgram(loadConfig: () => Config): Command {
     .showHelpAfterError()
     .exitOverride();
   registerDbCommands(program, loadConfig);
+  registerBackfillCommands(program, loadConfig);
   registerDoctor(program, loadConfig);
+  registerShopCommands(program, loadConfig);
+  registerImportCommands(program, loadConfig);
+  registerSimulate(program);
   return program;
 }
 

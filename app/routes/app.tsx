@@ -16,7 +16,10 @@ export async function loader({ request }: LoaderFunctionArgs) {
 }
 
 /** Admin pages, listed once for both App Bridge's nav menu and the demo's sidebar. */
-export const ADMIN_PAGES = [{ label: "Home", url: "/app" }] as const;
+export const ADMIN_PAGES = [
+  { label: "Home", url: "/app" },
+  { label: "Import", url: "/app/import" },
+] as const;
 
 export default function AdminLayout() {
   const { apiKey, shop, demo } = useLoaderData<typeof loader>();

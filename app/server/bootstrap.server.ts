@@ -23,7 +23,7 @@ export async function bootstrap(config: Config): Promise<void> {
     const runsWorkers = config.role === "worker" || config.role === "all";
     if (config.demo) await ensureDemoShop(runtime);
     if (runsWorkers) {
-      workers = startWorkers({ db: runtime.db, jobs: runtime.jobs, concurrency: config.workerConcurrency });
+      workers = startWorkers({ runtime, db: runtime.db, jobs: runtime.jobs, concurrency: config.workerConcurrency });
       await scheduleAllShops(runtime);
     }
     if (config.role === "web" || config.role === "all") web = await startWebServer(config);

@@ -39,6 +39,10 @@ export async function startWebServer(config: Config): Promise<WebServer> {
   app.all("*", createRequestHandler({ build }));
 
   const server = createServer(app);
+  // Outlive the idle timeouts of clients and load balancers (typically 60 s) so a
+  // reused keep-alive connection is never closed under a request in flight.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
   await listen(server, config.port, config.host);
   const address = server.address();
   const port = typeof address === "object" && address ? address.port : config.port;

@@ -3,7 +3,7 @@ import type { Runtime } from "../runtime.server";
 import { standinFetch } from "./standin-routing.server";
 
 /** The Admin API version every call of the app uses (matches shopify.app.toml). */
-export const ADMIN_API_VERSION = "2025-10";
+export const ADMIN_API_VERSION = "2026-10";
 
 /** A failed Admin API call: GraphQL errors, an HTTP error, or no offline session. */
 export class AdminApiError extends Error {

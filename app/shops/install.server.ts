@@ -2,6 +2,7 @@ import { z } from "zod";
 import type { Runtime } from "../runtime.server";
 import { registerInstall } from "./shops.server";
 import { scheduleShopJobs } from "../../jobs/schedules.server";
+import { requestBackfill } from "../sync/backfill/request.server";
 
 /** The part of the Admin API client that install needs. */
 export interface AdminGraphql {
@@ -19,8 +20,9 @@ const shopResponse = z.object({
 
 /**
  * After Shopify authenticates a shop: record the install with the shop's time
- * zone and currency (every local-day figure depends on the zone) and schedule
- * its recurring jobs. Runs on every token exchange, so it is idempotent.
+ * zone and currency (every local-day figure depends on the zone), schedule
+ * its recurring jobs and start the history backfill once. Runs on every token
+ * exchange, so it is idempotent.
  */
 export async function onShopAuthenticated(runtime: Runtime, shop: string, admin: AdminGraphql): Promise<void> {
   const response = await admin.graphql(SHOP_QUERY);
@@ -30,4 +32,6 @@ export async function onShopAuthenticated(runtime: Runtime, shop: string, admin:
     : {};
   await registerInstall(runtime.db, { domain: shop, ...details });
   await scheduleShopJobs(runtime.jobs, shop, runtime.config.heartbeatIntervalSeconds);
+  // History first: every cohort and return curve needs the orders before the install.
+  await requestBackfill(runtime, shop, ["customers", "orders"], { once: true });
 }

@@ -23,7 +23,10 @@ export async function upsertOrder(db: Database, shop: string, order: SyncedOrder
         ${JSON.stringify(order.noteAttributes)}::jsonb, ${order.shopifyCreatedAt}, ${order.shopifyUpdatedAt},
         ${source}, now(), now())
       ON CONFLICT (shop, id) DO UPDATE SET
-        name = EXCLUDED.name, "customerId" = EXCLUDED."customerId", "locationId" = EXCLUDED."locationId",
+        name = EXCLUDED.name,
+        -- A redacted customer's orders keep their pseudonym: a late update must not re-link them.
+        "customerId" = CASE WHEN "Order"."customerId" LIKE 'redacted-%' THEN "Order"."customerId" ELSE EXCLUDED."customerId" END,
+        "locationId" = EXCLUDED."locationId",
         channel = EXCLUDED.channel, "sourceName" = EXCLUDED."sourceName", currency = EXCLUDED.currency,
         "totalPrice" = EXCLUDED."totalPrice", "subtotalPrice" = EXCLUDED."subtotalPrice",
         "totalDiscounts" = EXCLUDED."totalDiscounts", "financialStatus" = EXCLUDED."financialStatus",

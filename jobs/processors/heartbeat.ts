@@ -3,14 +3,20 @@ import type { Database } from "../../app/db/prisma.server";
 import { recordHeartbeat } from "../../app/shops/heartbeat.server";
 import { findInstalledShop } from "../../app/shops/shops.server";
 import { jobPayloads } from "../queues";
+import type { JobBackend } from "../backend.server";
+import { requestWebhookDrain } from "../drain.server";
+import { hasStaleDeliveries } from "../../app/webhooks/intake.server";
 
 export interface HeartbeatResult {
   shop: string;
   runs: number;
 }
 
-/** Validates the payload and records the shop's heartbeat. */
-export async function processHeartbeat(job: Job, db: Database): Promise<HeartbeatResult> {
+/** A delivery unapplied this long has lost its drain job. */
+const STALE_DELIVERY_MS = 60_000;
+
+/** Validates the payload, records the shop's heartbeat, and restarts a lost webhook drain. */
+export async function processHeartbeat(job: Job, db: Database, jobs: JobBackend): Promise<HeartbeatResult> {
   const parsed = jobPayloads.heartbeat.safeParse(job.data);
   if (!parsed.success) throw new UnrecoverableError(`heartbeat payload invalid: ${parsed.error.issues[0]?.message}`);
   const { shop } = parsed.data;
@@ -20,5 +26,6 @@ export async function processHeartbeat(job: Job, db: Database): Promise<Heartbea
   }
   if (job.id === undefined) throw new UnrecoverableError("heartbeat job has no id");
   const { runs } = await recordHeartbeat(db, { shop, jobId: job.id, workerPid: process.pid, at: new Date() });
+  if (await hasStaleDeliveries(db, shop, STALE_DELIVERY_MS)) await requestWebhookDrain(jobs, shop);
   return { shop, runs };
 }

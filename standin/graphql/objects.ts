@@ -6,6 +6,7 @@ import { offsetMinutes } from "../time.ts";
 import type { BulkOperation, Customer, LineItem, Location, MarketingConsent, Order, Refund, SmsMarketingConsent } from "../types.ts";
 import { connection } from "./connection.ts";
 import { GqlObject, type Args, type ResolveContext } from "./execute.ts";
+import { ownerMetafieldFields } from "./metafields.ts";
 
 /**
  * Store records as Admin GraphQL objects (API 2024-10 … 2026-01 field names,
@@ -131,6 +132,7 @@ export function customerObject(scope: ObjectScope, customer: Customer): GqlObjec
       verifiedEmail: value(customer.verifiedEmail),
       locale: value(customer.locale),
       tags: () => customer.tags,
+      ...ownerMetafieldFields(scope.state, customer.id),
       emailMarketingConsent: () => consentObject(customer.emailMarketingConsent, "CustomerEmailMarketingConsentState"),
       smsMarketingConsent: () => consentObject(customer.smsMarketingConsent, "CustomerSmsMarketingConsentState"),
       defaultEmailAddress: () =>

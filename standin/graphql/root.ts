@@ -6,6 +6,7 @@ import type { Customer, Order } from "../types.ts";
 import { connection, type SortValue } from "./connection.ts";
 import { GqlObject, QueryError, type Args, type JsonValue, type ResolveContext } from "./execute.ts";
 import { bulkOperationObject, customerObject, locationObject, orderObject, shopObject, type ObjectScope } from "./objects.ts";
+import { metafieldMutations } from "./metafields.ts";
 import { matchesSearch, parseSearchQuery, type FieldValue } from "./search.ts";
 
 /** The request's view of one shop: whose data, which scopes, which bulk runner. */
@@ -215,7 +216,14 @@ export function mutationRoot(scope: AdminScope): GqlObject {
   const userError = (message: string, field: string[] | null, code: string | null) =>
     new GqlObject("BulkOperationUserError", { message: () => message, field: () => field, code: () => code });
 
+  // In the validation pass any id finds the sample shop's customer, so payload selections are checked.
+  const sampleNode = () => {
+    const customer = scope.state.customers.values().next().value;
+    return customer ? customerObject(objectScope(scope), customer) : null;
+  };
+
   return new GqlObject("Mutation", {
+    ...metafieldMutations(scope, sampleNode),
     bulkOperationRunQuery: (args: Args, context: ResolveContext) => {
       const query = typeof args.query === "string" ? args.query : "";
       const outcome = scope.bulk.start(scope.state, query, () => queryRoot(scope), scope.validationRoot, context.dryRun);

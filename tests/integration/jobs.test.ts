@@ -14,7 +14,7 @@ describe.each(stackKinds())("jobs on $name", (kind) => {
   beforeAll(async () => {
     stack = await startTestStack(kind);
     await registerInstall(stack.runtime.db, { domain: "north-cafe.myshopify.com", name: "North Cafe" });
-    workers = startWorkers({ db: stack.runtime.db, jobs: stack.runtime.jobs, concurrency: 4 });
+    workers = startWorkers({ runtime: stack.runtime, db: stack.runtime.db, jobs: stack.runtime.jobs, concurrency: 4 });
   });
 
   afterAll(async () => {

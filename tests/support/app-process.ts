@@ -13,11 +13,17 @@ export interface AppProcess {
   stop(signal?: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/** Starts `server.ts` directly, or an npm script (`{ npmScript: "demo" }`) as a person would. */
-export function spawnApp(env: Record<string, string>, options: { npmScript?: string } = {}): AppProcess {
+/**
+ * Starts `server.ts` directly (or another TypeScript entry with `script`/`args`),
+ * or an npm script (`{ npmScript: "demo" }`) as a person would.
+ */
+export function spawnApp(
+  env: Record<string, string>,
+  options: { npmScript?: string; script?: string; args?: string[] } = {},
+): AppProcess {
   const [command, args] = options.npmScript
     ? ["npm", ["run", "--silent", options.npmScript]]
-    : [process.execPath, ["--import", "tsx", "server.ts"]];
+    : [process.execPath, ["--import", "tsx", options.script ?? "server.ts", ...(options.args ?? [])]];
   const child = spawn(command, args, {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", NODE_ENV: "test", PORT: "0", ...env },

@@ -38,8 +38,7 @@ export const uniqueName = (prefix: string) => `${prefix}_${randomBytes(6).toStri
 
 /** A fresh, migrated database (a new database on the server, or a new embedded one) and a private queue namespace. */
 export async function startTestStack(kind: StackKind, overrides: Record<string, string> = {}): Promise<TestStack> {
-  const database = kind.database === "embedded" ? await embeddedDatabase() : await serverDatabase();
-  await applyMigrations(database.url);
+  const database = await freshDatabase(kind.database);
   const queueUrl = process.env.REDIS_URL;
   const config: Config = parseConfig({
     DEMO: "1",
@@ -65,6 +64,13 @@ export async function startTestStack(kind: StackKind, overrides: Record<string, 
       await database.drop();
     },
   };
+}
+
+/** A new, migrated database: embedded in memory, or a new database on the DATABASE_URL server. */
+export async function freshDatabase(kind: StackKind["database"]): Promise<{ url: string; drop(): Promise<void> }> {
+  const database = kind === "embedded" ? await embeddedDatabase() : await serverDatabase();
+  await applyMigrations(database.url);
+  return database;
 }
 
 async function embeddedDatabase() {

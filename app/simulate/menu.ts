@@ -1,4 +1,7 @@
-/** The demo cafe's menu and the names its customers get. Prices in the shop currency. */
+/**
+ * The simulated cafe's menu (SKUs with tax-inclusive unit prices in the shop
+ * currency) and the names its customers and locations get.
+ */
 
 export type MenuCategory = "drink" | "pastry" | "brunch" | "retail";
 
@@ -50,3 +53,8 @@ export const LAST_NAMES = [
 ] as const;
 
 export const LOCATION_NAMES = ["High Street", "Station Kiosk", "Riverside"] as const;
+
+/** The n-th location's name: the list above, then numbered counters. */
+export function locationName(index: number): string {
+  return LOCATION_NAMES[index] ?? `Counter ${index + 1}`;
+}

@@ -1,7 +1,9 @@
 /**
  * A seeded pseudo-random generator so generated cafe histories are the same on
- * every run. sfc32 seeded through a string hash (both public-domain, from
- * PractRand and bryc's notes); quality is far beyond what test data needs.
+ * every run (never Math.random). sfc32 seeded through a string hash (both
+ * public-domain, from PractRand and bryc's notes); quality is far beyond what
+ * test data needs. Separate streams (`createRandom(seed + ":visits")`) keep one
+ * part of a simulation from shifting when another part changes.
  */
 export interface Random {
   /** Uniform in [0, 1). */
@@ -75,4 +77,12 @@ export function createRandom(seed: string | number): Random {
     normal: (mean, spread) => mean + ((next() + next() + next() + next() - 2) / 2) * spread * 1.7,
   };
   return random;
+}
+
+/** A version-4-shaped UUID drawn from the stream, so event ids repeat with the seed. */
+export function randomUuid(random: Random): string {
+  const word = () => Math.floor(random.next() * 4294967296).toString(16).padStart(8, "0");
+  const [a, b, c, d] = [word(), word(), word(), word()];
+  const variant = (8 + (parseInt(c.charAt(0), 16) & 3)).toString(16);
+  return `${a}-${b.slice(0, 4)}-4${b.slice(5, 8)}-${variant}${c.slice(1, 4)}-${c.slice(4)}${d}`;
 }

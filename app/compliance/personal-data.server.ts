@@ -1,0 +1,101 @@
+import { randomUUID } from "node:crypto";
+import { Prisma } from "../db/generated/client";
+import type { Database } from "../db/prisma.server";
+
+type Tx = Prisma.TransactionClient;
+
+/**
+ * Everything the app holds about one customer, gathered for a
+ * customers/data_request. Each feature that stores personal data adds its
+ * tables here and to `redactCustomer` (push subscriptions, pickup orders, …).
+ */
+export async function exportCustomerData(db: Database, shop: string, customerId: string): Promise<Record<string, unknown>> {
+  const [customer, member, consents, orders, refunds] = await Promise.all([
+    db.customer.findUnique({ where: { shop_id: { shop, id: customerId } } }),
+    db.member.findUnique({ where: { shop_customerId: { shop, customerId } } }),
+    db.consentEvent.findMany({ where: { shop, customerId }, orderBy: { at: "asc" } }),
+    db.order.findMany({ where: { shop, customerId }, include: { lineItems: true }, orderBy: { processedAt: "asc" } }),
+    db.$queryRaw<Array<{ id: string; orderId: string; amount: string; createdAt: Date }>>`
+      SELECT r.id, r."orderId", r.amount::text AS amount, r."createdAt" FROM "Refund" r
+      JOIN "Order" o ON o.shop = r.shop AND o.id = r."orderId"
+      WHERE r.shop = ${shop} AND o."customerId" = ${customerId}`,
+  ]);
+  return JSON.parse(
+    JSON.stringify({ customer, member, consents, orders, refunds }, (_key, value: unknown) =>
+      typeof value === "bigint" ? value.toString() : value,
+    ),
+  ) as Record<string, unknown>;
+}
+
+/**
+ * customers/redact: erases the customer's personal data while keeping the
+ * shop's anonymous aggregates right. Their orders stay (visits, revenue and
+ * cohorts do not change) but move to a new random id that links to nobody;
+ * the customer row keeps no name, email, phone or tags; membership, consent
+ * records and anything addressed to them are deleted.
+ */
+export async function redactCustomer(db: Database, shop: string, customerId: string, orderIds: string[]): Promise<{ pseudonym: string }> {
+  const pseudonym = `redacted-${randomUUID()}`;
+  await db.$transaction(async (tx) => {
+    await moveOrders(tx, shop, customerId, orderIds, pseudonym);
+    await tx.$executeRaw`
+      UPDATE "Customer" SET id = ${pseudonym}, email = NULL, phone = NULL, "firstName" = NULL, "lastName" = NULL,
+        tags = '{}', "emailMarketingState" = NULL, "emailMarketingAt" = NULL, "smsMarketingState" = NULL,
+        "smsMarketingAt" = NULL, "redactedAt" = now(), "updatedAt" = now()
+      WHERE shop = ${shop} AND id = ${customerId}`;
+    // A tombstone under the old id stops a late customers/update from bringing the data back.
+    await tx.$executeRaw`
+      INSERT INTO "Customer" (shop, id, source, "redactedAt", "createdAt", "updatedAt")
+      VALUES (${shop}, ${customerId}, 'webhook', now(), now(), now())
+      ON CONFLICT (shop, id) DO UPDATE SET email = NULL, phone = NULL, "firstName" = NULL, "lastName" = NULL,
+        tags = '{}', "redactedAt" = now()`;
+    await tx.member.deleteMany({ where: { shop, customerId } });
+    await tx.consentEvent.deleteMany({ where: { shop, customerId } });
+    // Earlier data-request exports are copies of the same data.
+    await tx.complianceRequest.deleteMany({ where: { shop, customerId } });
+    // Deliveries waiting to be applied still carry the payload Shopify sent.
+    await tx.$executeRaw`
+      UPDATE "WebhookDelivery" SET payload = NULL, status = 'failed', error = 'erased by customers/redact'
+      WHERE shop = ${shop} AND payload IS NOT NULL AND status <> 'processed'
+        AND topic NOT IN ('customers/redact', 'customers/data_request', 'shop/redact')
+        AND (payload->>'id' = ${customerId} OR payload->'customer'->>'id' = ${customerId})`;
+  });
+  return { pseudonym };
+}
+
+async function moveOrders(tx: Tx, shop: string, customerId: string, orderIds: string[], pseudonym: string): Promise<void> {
+  // Note attributes can carry names (pickup notes); they go with the rest.
+  await tx.$executeRaw`
+    UPDATE "Order" SET "customerId" = ${pseudonym}, "noteAttributes" = '[]'::jsonb, "updatedAt" = now()
+    WHERE shop = ${shop} AND ("customerId" = ${customerId}
+      OR id IN (${orderIds.length > 0 ? Prisma.join(orderIds) : Prisma.sql`NULL`}))`;
+}
+
+/** Every table holding shop data, for shop/redact and its test. Session and Shop are keyed differently. */
+export const SHOP_TABLES = [
+  "ShopHeartbeat",
+  "Location",
+  "Customer",
+  "LineItem",
+  "Order",
+  "Refund",
+  "WebhookDelivery",
+  "BackfillRun",
+  "ImportStagedOrder",
+  "ImportUpload",
+  "ImportRun",
+  "Member",
+  "ConsentEvent",
+  "ComplianceRequest",
+  "Session",
+] as const;
+
+/** shop/redact (48 hours after uninstall): every row of the shop is deleted. */
+export async function redactShop(db: Database, shop: string): Promise<void> {
+  await db.$transaction(async (tx) => {
+    for (const table of SHOP_TABLES) {
+      await tx.$executeRaw`DELETE FROM ${Prisma.raw(`"${table}"`)} WHERE shop = ${shop}`;
+    }
+    await tx.shop.deleteMany({ where: { domain: shop } });
+  });
+}

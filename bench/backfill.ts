@@ -1,0 +1,217 @@
+/**
+ * bench:backfill — a bulk-operation JSONL file of 1,000,000 orders (about 2.5
+ * line items each) imported into PostgreSQL through the backfill's own import
+ * code (the file read as a stream, as the download is), beside a bare COPY of
+ * the same orders and line items into plain tables (no keys, no indexes), in
+ * one run; and, for the reading, a COPY of them into tables with the real
+ * tables' keys, indexes and foreign key.
+ *
+ *   npm run bench:backfill [-- --orders 1000000 --batch 10000 --connections 2]
+ *
+ * Server: BENCH_DATABASE_URL (else DATABASE_URL, else postgresql://postgres@127.0.0.1:5432/postgres);
+ * a fresh database is created and dropped. The file is generated into a temp
+ * folder first (not timed) and removed afterwards. Ends with one line of JSON.
+ */
+import { createReadStream } from "node:fs";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { randomBytes } from "node:crypto";
+import pg from "pg";
+import { from as copyFrom } from "pg-copy-streams";
+import { pipeline } from "node:stream/promises";
+import { applyMigrations } from "../app/db/migrations.server";
+import { DEFAULT_BATCH_SIZE, DEFAULT_CONNECTIONS, importBulkFile, type ImportTotals } from "../app/sync/backfill/import.server";
+import { BENCH_SHOP, writeFixture, type Fixture } from "./backfill-fixture";
+
+const { values } = parseArgs({
+  options: {
+    orders: { type: "string", default: "1000000" },
+    batch: { type: "string", default: String(DEFAULT_BATCH_SIZE) },
+    connections: { type: "string", default: String(DEFAULT_CONNECTIONS) },
+  },
+});
+const ORDERS = positiveInt("--orders", values.orders);
+const BATCH = positiveInt("--batch", values.batch);
+const CONNECTIONS = positiveInt("--connections", values.connections);
+const SERVER_URL = process.env.BENCH_DATABASE_URL ?? process.env.DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
+const TARGETS = { seconds: 30, peakRssMb: 512, ratioVsCopy: 3 };
+
+/** Peak resident memory while `work` runs, sampled every 20 ms (and the kernel's high-water mark, which covers the whole process). */
+async function withPeakRss<T>(work: () => Promise<T>): Promise<{ value: T; peakRssMb: number }> {
+  let peak = process.memoryUsage().rss;
+  const timer = setInterval(() => {
+    peak = Math.max(peak, process.memoryUsage().rss);
+  }, 20);
+  try {
+    const value = await work();
+    peak = Math.max(peak, process.memoryUsage().rss);
+    return { value, peakRssMb: round(peak / 2 ** 20) };
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+async function vmHwmMb(): Promise<number | null> {
+  const status = await readFile("/proc/self/status", "utf8").catch(() => "");
+  const match = /VmHWM:\s+(\d+) kB/.exec(status);
+  return match ? round(Number(match[1]) / 1024) : null;
+}
+
+async function timeImport(url: string, fixture: Fixture): Promise<{ seconds: number; peakRssMb: number; totals: ImportTotals }> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  const runId = `bench-${randomBytes(4).toString("hex")}`;
+  await client.query(
+    `INSERT INTO "BackfillRun" (shop, id, resource, status, "startedAt", "updatedAt") VALUES ($1, $2, 'orders', 'importing', now(), now())`,
+    [BENCH_SHOP, runId],
+  );
+  await client.query("CHECKPOINT");
+  await client.end();
+  let shown = 0;
+  const started = performance.now();
+  const { value: totals, peakRssMb } = await withPeakRss(() =>
+    importBulkFile(createReadStream(fixture.jsonlPath, { highWaterMark: 1 << 16 }), { shop: BENCH_SHOP, runId, resource: "orders" }, {
+      databaseUrl: url,
+      mode: "copy",
+      batchSize: BATCH,
+      connections: CONNECTIONS,
+      onBatch: (progress) => {
+        if (progress.records - shown >= ORDERS / 20 || progress.records === ORDERS) {
+          shown = progress.records;
+          process.stderr.write(`\rimport    ${bar(progress.records / ORDERS)} ${progress.records}/${ORDERS} orders`);
+        }
+      },
+    }),
+  );
+  process.stderr.write("\n");
+  return { seconds: (performance.now() - started) / 1000, peakRssMb, totals };
+}
+
+/** COPY of the pre-rendered rows (no JSON, no merge) into `order` then `lineItem`; tables made by `prepare`. */
+async function timeCopy(url: string, fixture: Fixture, tables: { order: string; lineItem: string }, prepare: string[]): Promise<number> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    for (const sql of prepare) await client.query(sql);
+    await client.query("CHECKPOINT");
+    const started = performance.now();
+    await pipeline(createReadStream(fixture.ordersCopyPath, { highWaterMark: 1 << 16 }), client.query(copyFrom(`COPY ${tables.order} FROM STDIN`)));
+    await pipeline(createReadStream(fixture.lineItemsCopyPath, { highWaterMark: 1 << 16 }), client.query(copyFrom(`COPY ${tables.lineItem} FROM STDIN`)));
+    return (performance.now() - started) / 1000;
+  } finally {
+    await client.end();
+  }
+}
+
+/** The comparison: the same rows into tables with the same columns and no keys or indexes. */
+const timeBareCopy = (url: string, fixture: Fixture) =>
+  timeCopy(url, fixture, { order: "plain_order", lineItem: "plain_line_item" }, [
+    `CREATE TABLE plain_order (LIKE "Order")`,
+    `CREATE TABLE plain_line_item (LIKE "LineItem")`,
+  ]);
+
+/**
+ * For the reading, not a target: the same rows into tables with the real ones'
+ * primary keys, indexes and line item → order foreign key — what any way of
+ * landing these rows in this schema must pay at least.
+ */
+const timeKeyedCopy = (url: string, fixture: Fixture) =>
+  timeCopy(url, fixture, { order: "keyed_order", lineItem: "keyed_line_item" }, [
+    `CREATE TABLE keyed_order (LIKE "Order" INCLUDING ALL)`,
+    `CREATE TABLE keyed_line_item (LIKE "LineItem" INCLUDING ALL)`,
+    `ALTER TABLE keyed_line_item ADD FOREIGN KEY (shop, "orderId") REFERENCES keyed_order (shop, id)`,
+  ]);
+
+async function counts(url: string): Promise<{ orders: number; lineItems: number; refunds: number }> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const one = async (sql: string) => Number((await client.query<{ n: string }>(sql)).rows[0]?.n ?? 0);
+    return {
+      orders: await one(`SELECT count(*) AS n FROM "Order"`),
+      lineItems: await one(`SELECT count(*) AS n FROM "LineItem"`),
+      refunds: await one(`SELECT count(*) AS n FROM "Refund"`),
+    };
+  } finally {
+    await client.end();
+  }
+}
+
+async function main(): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), "regulars-bench-backfill-"));
+  const name = `regulars_bench_backfill_${randomBytes(4).toString("hex")}`;
+  const admin = new pg.Client({ connectionString: SERVER_URL });
+  await admin.connect();
+  try {
+    process.stderr.write(`generating ${ORDERS} orders into ${dir} (not timed)…\n`);
+    const fixture = await writeFixture(dir, ORDERS);
+    await admin.query(`CREATE DATABASE ${name}`);
+    const url = new URL(SERVER_URL);
+    url.pathname = `/${name}`;
+    await applyMigrations(url.toString());
+
+    const imported = await timeImport(url.toString(), fixture);
+    const stored = await counts(url.toString());
+    if (stored.orders !== fixture.orders || stored.lineItems !== fixture.lineItems || stored.refunds !== fixture.refunds) {
+      throw new Error(`imported ${JSON.stringify(stored)}, expected ${fixture.orders} orders, ${fixture.lineItems} line items, ${fixture.refunds} refunds`);
+    }
+    const copySeconds = await timeBareCopy(url.toString(), fixture);
+    const keyedSeconds = await timeKeyedCopy(url.toString(), fixture);
+    const ratio = imported.seconds / copySeconds;
+    const hwm = await vmHwmMb();
+
+    const rows = fixture.orders + fixture.lineItems;
+    console.log(`backfill import of ${fixture.orders.toLocaleString("en")} orders, ${fixture.lineItems.toLocaleString("en")} line items, ${fixture.refunds.toLocaleString("en")} refunds`);
+    console.log(`  file            ${(fixture.jsonlBytes / 2 ** 20).toFixed(0)} MB of JSONL, batches of ${BATCH} orders, ${imported.totals.batches} transactions on ${CONNECTIONS} connection(s)`);
+    console.log(`  import          ${imported.seconds.toFixed(2)} s  (${Math.round(rows / imported.seconds).toLocaleString("en")} rows/s)   target ≤ ${TARGETS.seconds} s`);
+    console.log(`  peak RSS        ${imported.peakRssMb} MB (process high-water mark ${hwm ?? "?"} MB)   target ≤ ${TARGETS.peakRssMb} MB`);
+    console.log(`  bare COPY       ${copySeconds.toFixed(2)} s  (${Math.round(rows / copySeconds).toLocaleString("en")} rows/s, plain tables)`);
+    console.log(`  ratio vs COPY   ${ratio.toFixed(2)}×   target ≤ ${TARGETS.ratioVsCopy}×`);
+    console.log(
+      `  keyed COPY      ${keyedSeconds.toFixed(2)} s  (${(keyedSeconds / copySeconds).toFixed(2)}× the bare COPY: the same rows into tables with the real keys, indexes and foreign key)`,
+    );
+    const verdict = [
+      imported.seconds <= TARGETS.seconds ? null : "time",
+      imported.peakRssMb <= TARGETS.peakRssMb ? null : "memory",
+      ratio <= TARGETS.ratioVsCopy ? null : "ratio",
+    ].filter(Boolean);
+    console.log(verdict.length === 0 ? "  all targets met" : `  targets missed: ${verdict.join(", ")}`);
+    console.log(
+      JSON.stringify({
+        bench: "backfill",
+        orders: fixture.orders,
+        seconds: round(imported.seconds),
+        peak_rss_mb: imported.peakRssMb,
+        copy_seconds: round(copySeconds),
+        ratio_vs_copy: round(ratio),
+      }),
+    );
+  } finally {
+    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch(() => {});
+    await admin.end();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+function bar(fraction: number): string {
+  const width = 30;
+  const filled = Math.round(Math.min(1, fraction) * width);
+  return `[${"#".repeat(filled)}${"-".repeat(width - filled)}]`;
+}
+
+function round(value: number): number {
+  return Math.round(value * 100) / 100;
+}
+
+function positiveInt(flag: string, value: string | undefined): number {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 1) {
+    console.error(`bench:backfill: ${flag} must be a positive integer (got ${JSON.stringify(value)})`);
+    process.exit(2);
+  }
+  return parsed;
+}
+
+await main();
