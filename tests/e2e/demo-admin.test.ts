@@ -1,36 +1,25 @@
-import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { spawnApp, type AppProcess } from "../support/app-process";
-import { launchChromium } from "../support/browser";
+import { startDemoInBrowser, watchPageProblems, type DemoInBrowser } from "../support/demo-browser";
 
 describe("the demo admin in Chromium", () => {
-  let app: AppProcess;
+  let demo: DemoInBrowser;
   let origin: string;
-  let chromium: Awaited<ReturnType<typeof launchChromium>>;
-  const dataDir = mkdtempSync(join(tmpdir(), "regulars-e2e-"));
 
   beforeAll(async () => {
     // `npm run demo` exactly as the README gives it: build, migrate, serve.
-    app = spawnApp({ DATA_DIR: dataDir, NODE_ENV: "development" }, { npmScript: "demo" });
-    origin = await app.ready;
-    chromium = await launchChromium();
+    demo = await startDemoInBrowser("regulars-e2e-");
+    origin = demo.origin;
   });
 
   afterAll(async () => {
-    await chromium?.close();
-    await app?.stop("SIGINT");
-    rmSync(dataDir, { recursive: true, force: true });
+    await demo?.stop();
   });
 
   it("renders the Polaris admin shell with the demo shop and no console errors", async () => {
-    const page = await chromium.browser.newPage();
-    const problems: string[] = [];
-    page.on("console", (message) => {
-      if (message.type() === "error") problems.push(`console: ${message.text()}`);
-    });
-    page.on("pageerror", (error) => problems.push(`page: ${error.message}`));
+    const page = await demo.browser.newPage();
+    const problems = watchPageProblems(page);
     page.on("requestfailed", (request) => problems.push(`request failed: ${request.url()}`));
 
     const response = await page.goto(`${origin}/app`, { waitUntil: "networkidle" });

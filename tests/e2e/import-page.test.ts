@@ -1,36 +1,25 @@
-import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { UPLOAD_LIMIT_BYTES } from "../../app/imports/limits";
-import { spawnApp, type AppProcess } from "../support/app-process";
-import { launchChromium } from "../support/browser";
+import { startDemoInBrowser, watchPageProblems, type DemoInBrowser } from "../support/demo-browser";
 
 describe("the admin import page in Chromium (demo)", () => {
-  let app: AppProcess;
+  let demo: DemoInBrowser;
   let origin: string;
-  let chromium: Awaited<ReturnType<typeof launchChromium>>;
-  const dataDir = mkdtempSync(join(tmpdir(), "regulars-e2e-import-"));
 
   beforeAll(async () => {
-    app = spawnApp({ DATA_DIR: dataDir, NODE_ENV: "development" }, { npmScript: "demo" });
-    origin = await app.ready;
-    chromium = await launchChromium();
+    demo = await startDemoInBrowser("regulars-e2e-import-");
+    origin = demo.origin;
   });
 
   afterAll(async () => {
-    await chromium?.close();
-    await app?.stop("SIGINT");
-    rmSync(dataDir, { recursive: true, force: true });
+    await demo?.stop();
   });
 
   it("uploads a file, shows progress to completion, lists a bad file's rows by line, and refuses an oversized file", async () => {
-    const page = await chromium.browser.newPage();
-    const problems: string[] = [];
-    page.on("console", (message) => {
-      if (message.type() === "error") problems.push(`console: ${message.text()}`);
-    });
-    page.on("pageerror", (error) => problems.push(`page: ${error.message}`));
+    const page = await demo.browser.newPage();
+    const problems = watchPageProblems(page);
 
     await page.goto(`${origin}/app`, { waitUntil: "networkidle" });
     await page.getByRole("link", { name: "Import" }).first().click();
