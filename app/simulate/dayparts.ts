@@ -1,21 +1,20 @@
+import { DEFAULT_DAYPART_HOURS, DEFAULT_DAYPART_NAMES, dayKindOf, type DayKind, type DefaultDaypart } from "../analytics/dayparts";
+
 /**
- * Dayparts as DESIGN.md defines them (local hours, start inclusive): morning
- * 06–11, midday 11–14, afternoon 14–17, evening 17–22, crossed with weekday or
- * weekend into labels such as `weekday-morning`. The simulated cafe opens at
- * 07:00 and closes at 19:00, so it only sells inside those hours.
+ * The generator's view of the dayparts: the analytics' defaults (DESIGN.md:
+ * morning 06–11, midday 11–14, afternoon 14–17, evening 17–22, local hours,
+ * start inclusive), crossed with weekday or weekend into labels such as
+ * `weekday-morning`. The simulated cafe opens at 07:00 and closes at 19:00,
+ * so it only sells inside those hours.
  */
 
-export const DAYPARTS = ["morning", "midday", "afternoon", "evening"] as const;
-export type Daypart = (typeof DAYPARTS)[number];
-export type DayKind = "weekday" | "weekend";
+export const DAYPARTS = DEFAULT_DAYPART_NAMES;
+export type Daypart = DefaultDaypart;
+export type { DayKind };
 export type DaypartLabel = `${DayKind}-${Daypart}`;
+export { dayKindOf };
 
-export const DAYPART_HOURS: Readonly<Record<Daypart, readonly [number, number]>> = {
-  morning: [6, 11],
-  midday: [11, 14],
-  afternoon: [14, 17],
-  evening: [17, 22],
-};
+export const DAYPART_HOURS = DEFAULT_DAYPART_HOURS;
 
 /** Minutes of the local day the cafe sells in, per daypart: [from, to). */
 export const OPEN_MINUTES: Readonly<Record<Daypart, readonly [number, number]>> = {
@@ -24,11 +23,6 @@ export const OPEN_MINUTES: Readonly<Record<Daypart, readonly [number, number]>> 
   afternoon: [14 * 60, 17 * 60],
   evening: [17 * 60, 19 * 60],
 };
-
-/** 0 = Sunday … 6 = Saturday, as Date#getUTCDay counts. */
-export function dayKindOf(weekday: number): DayKind {
-  return weekday === 0 || weekday === 6 ? "weekend" : "weekday";
-}
 
 export function daypartOfHour(hour: number): Daypart | null {
   for (const daypart of DAYPARTS) {
