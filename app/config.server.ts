@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { z } from "zod";
 
 /**
@@ -28,6 +29,14 @@ const flag = z
   .transform((value) => value === "1" || value === "true" || value === "yes");
 
 const emptyAsUnset = (value: unknown) => (value === "" ? undefined : value);
+
+/** FCM (Chrome, Android, Edge on Android), Mozilla autopush (Firefox), Apple (Safari), Windows (Edge). */
+export const DEFAULT_PUSH_SERVICE_HOSTS = [
+  "fcm.googleapis.com",
+  "updates.push.services.mozilla.com",
+  "*.push.apple.com",
+  "*.notify.windows.com",
+] as const;
 
 const envSchema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
@@ -67,7 +76,7 @@ const envSchema = z.object({
   /** Access scopes, comma separated; must match shopify.app.toml. */
   SCOPES: z
     .string()
-    .default("read_orders,read_all_orders,read_customers,write_customers,read_locations,read_products,write_app_proxy"),
+    .default("read_orders,read_all_orders,read_customers,write_customers,read_locations,read_products,write_app_proxy,write_discounts"),
   /** A custom shop domain pattern, for Shopify's test environments. */
   SHOP_CUSTOM_DOMAIN: z.preprocess(emptyAsUnset, z.string().optional()),
   /**
@@ -75,9 +84,26 @@ const envSchema = z.object({
    * for https://SHOP. Tests and the demo only: refused in production.
    */
   SHOPIFY_API_ORIGIN_OVERRIDE: z.preprocess(emptyAsUnset, httpUrl.optional()),
+  /**
+   * 32 random bytes (64 hex digits or base64) that encrypt secrets at rest
+   * (each shop's VAPID private key) and sign push click links. Required in
+   * production; the demo and tests use a fixed development key.
+   */
+  APP_ENCRYPTION_KEY: z.preprocess(emptyAsUnset, z.string().optional()),
+  /** Push services a subscription may point at, comma separated; "*.example.com" allows any subdomain. */
+  PUSH_SERVICE_HOSTS: z.string().default(DEFAULT_PUSH_SERVICE_HOSTS.join(",")),
+  /** Tests only: accept subscriptions on a loopback HTTP receiver. Refused in production. */
+  PUSH_ALLOW_LOCAL_RECEIVERS: z.preprocess(emptyAsUnset, flag.default(false)),
+  /** Pushes per second one shop may send (its campaign is paced; other shops are not held up). */
+  PUSH_RATE_PER_SHOP: z.coerce.number().int().min(1).max(100_000).default(50),
+  /** Who push services may contact about our pushes (the VAPID `sub`): mailto: or https:. Default: SHOPIFY_APP_URL when https. */
+  PUSH_CONTACT: z.preprocess(emptyAsUnset, z.string().refine(isPushContact, { message: "must be a mailto: address or an https:// URL" }).optional()),
 });
 
 export type RawEnv = z.input<typeof envSchema>;
+
+/** Variables whose value must never appear in an error message or a log. */
+const SECRET_VARIABLES = new Set(["APP_ENCRYPTION_KEY", "SHOPIFY_API_SECRET"]);
 
 export interface Config {
   nodeEnv: "development" | "production" | "test";
@@ -98,6 +124,19 @@ export interface Config {
     scopes: string[];
     customShopDomain?: string;
     apiOriginOverride?: string;
+  };
+  /**
+   * The application key (APP_ENCRYPTION_KEY, 32 bytes). Null only for a
+   * maintenance command in production without it; whatever needs it then
+   * fails through `requireEncryptionKey`.
+   */
+  encryptionKey: Buffer | null;
+  push: {
+    /** Allowed push-service hosts; "*.x" matches any subdomain of x. */
+    serviceHosts: string[];
+    allowLocalReceivers: boolean;
+    ratePerShop: number;
+    contact: string;
   };
 }
 
@@ -126,7 +165,7 @@ export function parseConfig(env: Record<string, string | undefined>, options: Pa
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const name = issue?.path.join(".") ?? "environment";
-    const got = typeof issue?.path[0] === "string" ? env[issue.path[0]] : undefined;
+    const got = typeof issue?.path[0] === "string" && !SECRET_VARIABLES.has(issue.path[0]) ? env[issue.path[0]] : undefined;
     throw new ConfigError(
       `Invalid configuration: ${name} ${issue?.message ?? "is invalid"}` +
         (got === undefined ? "" : ` (got ${JSON.stringify(got)})`),
@@ -146,7 +185,14 @@ export function parseConfig(env: Record<string, string | undefined>, options: Pa
       if (!e[name]) throw new ConfigError(`Invalid configuration: ${name} is required (or set DEMO=1 to run the demo)`);
     }
   }
+  if (e.PUSH_ALLOW_LOCAL_RECEIVERS && e.NODE_ENV === "production") {
+    throw new ConfigError(
+      "Invalid configuration: PUSH_ALLOW_LOCAL_RECEIVERS lets push subscriptions point at this machine's own network and cannot be set when NODE_ENV=production",
+    );
+  }
   const appUrl = e.SHOPIFY_APP_URL ?? `http://${displayHost(e.HOST)}:${e.PORT}`;
+  const production = e.NODE_ENV === "production";
+  const encryptionKey = parseEncryptionKey(e.APP_ENCRYPTION_KEY, { production, required: production && (options.requireShopifyCredentials ?? true) });
   return {
     nodeEnv: e.NODE_ENV,
     role: e.ROLE,
@@ -169,7 +215,68 @@ export function parseConfig(env: Record<string, string | undefined>, options: Pa
       customShopDomain: e.SHOP_CUSTOM_DOMAIN,
       apiOriginOverride: e.SHOPIFY_API_ORIGIN_OVERRIDE,
     },
+    encryptionKey,
+    push: {
+      serviceHosts: parsePushServiceHosts(e.PUSH_SERVICE_HOSTS),
+      allowLocalReceivers: e.PUSH_ALLOW_LOCAL_RECEIVERS,
+      ratePerShop: e.PUSH_RATE_PER_SHOP,
+      contact: e.PUSH_CONTACT ?? defaultPushContact(appUrl, production && (options.requireShopifyCredentials ?? true)),
+    },
   };
+}
+
+/** Fixed and public: the demo and tests only. Production refuses it. */
+const DEVELOPMENT_ENCRYPTION_KEY = createHash("sha256").update("regulars development key: demo and tests only").digest();
+
+const KEY_HELP = "32 random bytes written as 64 hex digits or base64 (generate one with: openssl rand -base64 32)";
+
+function parseEncryptionKey(text: string | undefined, context: { production: boolean; required: boolean }): Buffer | null {
+  if (text === undefined) {
+    if (context.required) throw new ConfigError(`Invalid configuration: APP_ENCRYPTION_KEY is required when NODE_ENV=production: ${KEY_HELP}`);
+    return context.production ? null : DEVELOPMENT_ENCRYPTION_KEY;
+  }
+  const trimmed = text.trim();
+  const key = /^[0-9a-fA-F]{64}$/.test(trimmed)
+    ? Buffer.from(trimmed, "hex")
+    : /^[A-Za-z0-9+/_-]+={0,2}$/.test(trimmed)
+      ? Buffer.from(trimmed.replace(/-/g, "+").replace(/_/g, "/"), "base64")
+      : null;
+  if (key === null) throw new ConfigError(`Invalid configuration: APP_ENCRYPTION_KEY is neither hex nor base64: it must be ${KEY_HELP}`);
+  if (key.length !== 32) throw new ConfigError(`Invalid configuration: APP_ENCRYPTION_KEY decodes to ${key.length} bytes: it must be ${KEY_HELP}`);
+  if (context.production && key.equals(DEVELOPMENT_ENCRYPTION_KEY)) {
+    throw new ConfigError("Invalid configuration: APP_ENCRYPTION_KEY is the public development key, which cannot be used when NODE_ENV=production");
+  }
+  return key;
+}
+
+/** The application key, or a ConfigError saying how to set it (a maintenance command run without it). */
+export function requireEncryptionKey(config: Pick<Config, "encryptionKey">): Buffer {
+  if (config.encryptionKey === null) throw new ConfigError(`Invalid configuration: APP_ENCRYPTION_KEY is required for this command: ${KEY_HELP}`);
+  return config.encryptionKey;
+}
+
+const HOST_PATTERN = /^(\*\.)?([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,63}$/;
+
+function parsePushServiceHosts(text: string): string[] {
+  const hosts = text.split(",").map((host) => host.trim().toLowerCase()).filter(Boolean);
+  if (hosts.length === 0) throw new ConfigError("Invalid configuration: PUSH_SERVICE_HOSTS names no host: list the push services subscriptions may use");
+  for (const host of hosts) {
+    if (!HOST_PATTERN.test(host)) {
+      throw new ConfigError(`Invalid configuration: PUSH_SERVICE_HOSTS entry "${host}" is not a host name or "*.domain" pattern`);
+    }
+  }
+  return hosts;
+}
+
+function isPushContact(value: string): boolean {
+  return /^mailto:[^\s@]+@[^\s@]+$/.test(value) || isUrlWithProtocol(value, ["https:"]);
+}
+
+/** Push services read the contact; a maintenance command sends nothing and may run without one. */
+function defaultPushContact(appUrl: string, required: boolean): string {
+  if (isUrlWithProtocol(appUrl, ["https:"])) return appUrl;
+  if (required) throw new ConfigError("Invalid configuration: PUSH_CONTACT is required when SHOPIFY_APP_URL is not https: a mailto: address or https:// URL push services can reach you at");
+  return "mailto:push@regulars.invalid";
 }
 
 let cached: Config | undefined;

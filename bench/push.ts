@@ -1,0 +1,292 @@
+/**
+ * bench:push — a campaign to 100,000 push subscriptions, sent by the app's own
+ * push drain (app/push/send.server.ts, run by the push worker as in
+ * production) to a local Web Push receiver in another process that checks
+ * every VAPID JWT and decrypts every RFC 8291 payload. Beside it, in the same
+ * run and process: the raw per-message crypto (ECDH + HKDF + AES-GCM, no
+ * HTTP) and, for reference, web-push's stock per-message request building
+ * (which signs a fresh VAPID JWT each time).
+ *
+ *   npm run bench:push [-- --subscriptions 100000 --queue postgres|redis]
+ *
+ * Database: a fresh database on BENCH_DATABASE_URL (else DATABASE_URL, else
+ * postgresql://postgres@127.0.0.1:5432/postgres), dropped afterwards; queue:
+ * BullMQ on that database, or on REDIS_URL with --queue redis. The per-shop
+ * rate limit is lifted (PUSH_RATE_PER_SHOP=100000) so the sender's own speed
+ * is measured. Ends with one line of JSON.
+ */
+import { fork, type ChildProcess } from "node:child_process";
+import { createCipheriv, createECDH, hkdfSync, randomBytes } from "node:crypto";
+import { parseArgs } from "node:util";
+import pg from "pg";
+import { Redis } from "ioredis";
+import webpush from "web-push";
+import { parseConfig } from "../app/config.server";
+import { applyMigrations } from "../app/db/migrations.server";
+import { createPrismaClient } from "../app/db/prisma.server";
+import { enqueuePushes, type PushRequest } from "../app/push/enqueue.server";
+import { ensureActivePushKey, loadPushSigningKey } from "../app/push/keys.server";
+import { closePushSender } from "../app/push/sender.server";
+import { subscriptionIdFor } from "../app/push/subscriptions.server";
+import type { Runtime } from "../app/runtime.server";
+import { registerInstall } from "../app/shops/shops.server";
+import { createJobBackend } from "../jobs/backend.server";
+import { processPushSend } from "../jobs/processors/push-send";
+import { seededSubscriptionKeys } from "../tests/support/push-receiver";
+
+const { values } = parseArgs({
+  options: { subscriptions: { type: "string", default: "100000" }, queue: { type: "string", default: "postgres" }, "floor-samples": { type: "string", default: "5000" } },
+});
+const SUBSCRIPTIONS = positiveInt("--subscriptions", values.subscriptions);
+const FLOOR_SAMPLES = positiveInt("--floor-samples", values["floor-samples"]);
+const QUEUE = values.queue === "redis" ? "redis" : values.queue === "postgres" ? "postgres" : fail(`--queue must be postgres or redis (got ${JSON.stringify(values.queue)})`);
+const SERVER_URL = process.env.BENCH_DATABASE_URL ?? process.env.DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
+const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
+const SHOP = "bench-cafe.myshopify.com";
+const POOL = 100;
+const ENQUEUE_BATCH = 5_000;
+const PAYLOAD = {
+  title: "Autumn menu tasting",
+  body: "Thursday 8–10 at the counter: try the new spiced oat latte with us before it goes on the menu.",
+  url: "/pages/tasting",
+};
+
+function fail(message: string): never {
+  console.error(`bench:push: ${message}`);
+  process.exit(2);
+}
+
+function positiveInt(flag: string, value: string | undefined): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) fail(`${flag} must be a positive integer (got ${JSON.stringify(value)})`);
+  return n;
+}
+
+const cpuMicros = () => {
+  const usage = process.cpuUsage();
+  return usage.user + usage.system;
+};
+const round = (n: number, places = 1) => Math.round(n * 10 ** places) / 10 ** places;
+
+/** ECDH (ephemeral key pair + shared secret), the three HKDFs and AES-128-GCM of RFC 8291: what no sender can skip. */
+function cryptoFloorMicros(samples: number, plaintext: Buffer): number {
+  const keys = Array.from({ length: POOL }, (_, i) => seededSubscriptionKeys(`k${i}`));
+  const encrypt = (index: number) => {
+    const key = keys[index % POOL];
+    if (!key) throw new Error("no key");
+    const receiverKey = Buffer.from(key.p256dh, "base64url");
+    const auth = Buffer.from(key.auth, "base64url");
+    const ecdh = createECDH("prime256v1");
+    const senderKey = ecdh.generateKeys();
+    const secret = ecdh.computeSecret(receiverKey);
+    const ikm = Buffer.from(hkdfSync("sha256", secret, auth, Buffer.concat([Buffer.from("WebPush: info\0"), receiverKey, senderKey]), 32));
+    const salt = randomBytes(16);
+    const cek = Buffer.from(hkdfSync("sha256", ikm, salt, Buffer.from("Content-Encoding: aes128gcm\0"), 16));
+    const nonce = Buffer.from(hkdfSync("sha256", ikm, salt, Buffer.from("Content-Encoding: nonce\0"), 12));
+    const cipher = createCipheriv("aes-128-gcm", cek, nonce);
+    return Buffer.concat([cipher.update(plaintext), cipher.update(Buffer.from([2])), cipher.final(), cipher.getAuthTag()]);
+  };
+  for (let i = 0; i < 200; i += 1) encrypt(i);
+  const started = cpuMicros();
+  for (let i = 0; i < samples; i += 1) encrypt(i);
+  return (cpuMicros() - started) / samples;
+}
+
+/** web-push's own request building with VAPID details: a JWT signed per message (no HTTP). */
+function stockRequestMicros(samples: number, plaintext: string, vapid: { publicKey: string; privateKey: string }): number {
+  const keys = Array.from({ length: POOL }, (_, i) => seededSubscriptionKeys(`k${i}`));
+  const build = (index: number) =>
+    webpush.generateRequestDetails({ endpoint: `https://fcm.googleapis.com/fcm/send/s${index}`, keys: keys[index % POOL] ?? { p256dh: "", auth: "" } }, plaintext, {
+      TTL: 3600,
+      contentEncoding: "aes128gcm",
+      vapidDetails: { subject: "mailto:push@regulars.invalid", ...vapid },
+    });
+  for (let i = 0; i < 50; i += 1) build(i);
+  const started = cpuMicros();
+  for (let i = 0; i < samples; i += 1) build(i);
+  return (cpuMicros() - started) / samples;
+}
+
+function startReceiver(publicKey: string): Promise<{ child: ChildProcess; origin: string; stats(): Promise<ReceiverStats> }> {
+  const child = fork(new URL("./support/push-receiver-process.ts", import.meta.url), [], {
+    execArgv: ["--import", "tsx"],
+    env: { ...process.env, POOL: String(POOL), SHOP_PUBLIC_KEY: publicKey },
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  });
+  return new Promise((resolve, reject) => {
+    child.once("exit", (code) => reject(new Error(`push receiver exited (${code})`)));
+    child.once("message", (message: unknown) => {
+      const origin = typeof message === "object" && message !== null && "origin" in message ? String(message.origin) : "";
+      resolve({
+        child,
+        origin,
+        stats: () =>
+          new Promise((answer) => {
+            child.once("message", (stats: unknown) => answer(stats as ReceiverStats));
+            child.send("stats");
+          }),
+      });
+    });
+  });
+}
+
+interface ReceiverStats {
+  received: number;
+  rejected: number;
+  requests: number;
+  firstRejection: unknown;
+  sample: string | null;
+}
+
+async function insertSubscriptions(runtime: Runtime, origin: string, keyId: string): Promise<string[]> {
+  const ids: string[] = [];
+  for (let offset = 0; offset < SUBSCRIPTIONS; offset += 10_000) {
+    const rows = Array.from({ length: Math.min(10_000, SUBSCRIPTIONS - offset) }, (_, i) => {
+      const n = offset + i;
+      const endpoint = `${origin}/push/s${n}`;
+      const keys = seededSubscriptionKeys(`k${n % POOL}`);
+      return { id: subscriptionIdFor(endpoint), endpoint, ...keys, customerId: String(6_800_000_000_000 + n), browserId: `bench-browser-${String(n).padStart(8, "0")}` };
+    });
+    const column = <T>(pick: (row: (typeof rows)[number]) => T) => rows.map(pick);
+    await runtime.db.$executeRaw`
+      INSERT INTO "PushSubscription" (shop, id, endpoint, p256dh, auth, "customerId", "browserId", "keyId", status, "createdAt", "updatedAt")
+      SELECT ${SHOP}, r.id, r.endpoint, r.p256dh, r.auth, r.customer_id, r.browser_id, ${keyId}, 'active', now(), now()
+      FROM unnest(${column((r) => r.id)}::text[], ${column((r) => r.endpoint)}::text[], ${column((r) => r.p256dh)}::text[],
+        ${column((r) => r.auth)}::text[], ${column((r) => r.customerId)}::text[], ${column((r) => r.browserId)}::text[])
+        AS r(id, endpoint, p256dh, auth, customer_id, browser_id)`;
+    ids.push(...rows.map((row) => row.id));
+  }
+  return ids;
+}
+
+async function main(): Promise<void> {
+  const name = `regulars_bench_${randomBytes(4).toString("hex")}`;
+  const admin = new pg.Client({ connectionString: SERVER_URL });
+  await admin.connect().catch((error: unknown) => fail(`PostgreSQL server at ${SERVER_URL} is unreachable: ${String(error)}`));
+  await admin.query(`CREATE DATABASE ${name}`);
+  const url = new URL(SERVER_URL);
+  url.pathname = `/${name}`;
+  const databaseUrl = url.toString();
+  const redisPrefix = `regulars_bench_${randomBytes(4).toString("hex")}`;
+  let receiver: Awaited<ReturnType<typeof startReceiver>> | null = null;
+  let runtime: Runtime | null = null;
+  try {
+    await applyMigrations(databaseUrl);
+    const config = parseConfig({
+      DEMO: "1",
+      NODE_ENV: "test",
+      DATABASE_URL: databaseUrl,
+      ...(QUEUE === "redis" ? { REDIS_URL } : {}),
+      PUSH_ALLOW_LOCAL_RECEIVERS: "1",
+      PUSH_RATE_PER_SHOP: "100000",
+    });
+    const db = createPrismaClient(databaseUrl);
+    const jobs = createJobBackend(config.queue, databaseUrl, { redisPrefix });
+    runtime = { config, database: { kind: "postgres", url: databaseUrl, close: async () => {} }, db, jobs, startedAt: new Date() };
+    const applicationKey = config.encryptionKey ?? fail("no application key");
+    await registerInstall(db, { domain: SHOP, name: "Bench Cafe" });
+    const key = await ensureActivePushKey(db, applicationKey, SHOP);
+    receiver = await startReceiver(key.publicKey);
+    process.stderr.write(`bench:push: ${SUBSCRIPTIONS.toLocaleString("en")} subscriptions, receiver at ${receiver.origin}\n`);
+    const subscriptionIds = await insertSubscriptions(runtime, receiver.origin, key.id);
+
+    // A typical message as sent (the click token is about 90 bytes).
+    const plaintext = Buffer.from(JSON.stringify({ v: 1, ...PAYLOAD, url: undefined, click: "x".repeat(90) }));
+    const floorBefore = cryptoFloorMicros(FLOOR_SAMPLES, plaintext);
+    const signing = await loadPushSigningKey(db, applicationKey, SHOP, key.id);
+    const jwk = signing?.key.export({ format: "jwk" });
+    const stock = stockRequestMicros(Math.min(2_000, FLOOR_SAMPLES), plaintext.toString(), { publicKey: key.publicKey, privateKey: jwk?.d ?? "" });
+
+    // The campaign: deliveries recorded in batches, as the campaign engine records them.
+    const enqueueCpu = cpuMicros();
+    const enqueueStarted = performance.now();
+    const now = new Date();
+    for (let offset = 0; offset < SUBSCRIPTIONS; offset += ENQUEUE_BATCH) {
+      const batch: PushRequest[] = subscriptionIds.slice(offset, offset + ENQUEUE_BATCH).map((subscriptionId, i) => ({
+        shop: SHOP,
+        deliveryId: `c1-${offset + i}`,
+        subscriptionId,
+        kind: "campaign",
+        campaignId: "c1",
+        payload: PAYLOAD,
+        scheduledFor: now,
+        ttlSeconds: 3600,
+        topic: "tasting",
+      }));
+      await enqueuePushes(runtime, batch, now);
+    }
+    const enqueueSeconds = (performance.now() - enqueueStarted) / 1000;
+    const enqueueCpuUs = cpuMicros() - enqueueCpu;
+    process.stderr.write(`bench:push: enqueued in ${round(enqueueSeconds, 2)} s; sending…\n`);
+
+    // Sending: the push worker (one drain for the shop) until every delivery is settled.
+    const sendCpu = cpuMicros();
+    const sendStarted = performance.now();
+    const liveRuntime = runtime;
+    const worker = jobs.worker("push", (job) => processPushSend(job, liveRuntime), { concurrency: 2 });
+    // Progress from the receiver (another process, cheap to ask); the database is asked only at the end.
+    const liveReceiver = receiver;
+    for (let arrived = 0; arrived < SUBSCRIPTIONS; ) {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      const stats = await liveReceiver.stats();
+      if (stats.rejected > 0) throw new Error(`the receiver rejected a push: ${JSON.stringify(stats.firstRejection)}`);
+      arrived = stats.requests;
+      process.stderr.write(`\rbench:push: ${arrived.toLocaleString("en")} / ${SUBSCRIPTIONS.toLocaleString("en")} received`);
+    }
+    for (let settled = 0; settled < SUBSCRIPTIONS; ) {
+      const rows = await db.$queryRaw<Array<{ n: bigint }>>`SELECT count(*) AS n FROM "PushDelivery" WHERE shop = ${SHOP} AND status NOT IN ('queued', 'sending')`;
+      settled = Number(rows[0]?.n ?? 0);
+      if (settled < SUBSCRIPTIONS) await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    const sendSeconds = (performance.now() - sendStarted) / 1000;
+    const sendCpuUs = cpuMicros() - sendCpu;
+    process.stderr.write("\n");
+    await worker.close();
+    const floorAfter = cryptoFloorMicros(FLOOR_SAMPLES, plaintext);
+
+    const counts = await db.pushDelivery.groupBy({ by: ["status"], where: { shop: SHOP }, _count: { _all: true } });
+    const stats = await receiver.stats();
+    const sent = counts.find((row) => row.status === "sent")?._count._all ?? 0;
+    if (sent !== SUBSCRIPTIONS || stats.received !== SUBSCRIPTIONS || stats.rejected !== 0) {
+      throw new Error(`not every push arrived intact: ${JSON.stringify({ counts, receiver: stats })}`);
+    }
+    const floor = Math.min(floorBefore, floorAfter);
+    const cpuPerPush = sendCpuUs / SUBSCRIPTIONS;
+    const endToEnd = SUBSCRIPTIONS / (enqueueSeconds + sendSeconds);
+    console.log(`subscriptions=${SUBSCRIPTIONS} queue=${QUEUE} node=${process.version} payload=${plaintext.length} B`);
+    console.log(`enqueue   ${round(enqueueSeconds, 2)} s (${round(SUBSCRIPTIONS / enqueueSeconds)} deliveries/s, ${round(enqueueCpuUs / SUBSCRIPTIONS)} µs CPU each)`);
+    console.log(`send      ${round(sendSeconds, 2)} s (${round(SUBSCRIPTIONS / sendSeconds)} pushes/s), sender CPU ${round(cpuPerPush)} µs/push`);
+    console.log(`end to end ${round(endToEnd)} pushes/s (enqueue + send)`);
+    console.log(`crypto floor ${round(floorBefore)} / ${round(floorAfter)} µs per message (before / after; the lower is used)`);
+    console.log(`stock web-push request building (JWT signed per message, no HTTP): ${round(stock)} µs = ${round(stock / floor, 2)}× floor`);
+    console.log(`receiver: ${stats.received} pushes decrypted and their VAPID JWT verified, ${stats.rejected} rejected; sample ${stats.sample ?? ""}`);
+    console.log(
+      JSON.stringify({
+        bench: "push",
+        subscriptions: SUBSCRIPTIONS,
+        pushes_per_s: round(endToEnd),
+        cpu_us_per_push: round(cpuPerPush),
+        crypto_floor_us: round(floor),
+        ratio_vs_floor: round(cpuPerPush / floor, 2),
+      }),
+    );
+  } finally {
+    receiver?.child.send("stop");
+    if (runtime) {
+      closePushSender(runtime);
+      await runtime.jobs.close();
+      await runtime.db.$disconnect();
+    }
+    if (QUEUE === "redis") {
+      const client = new Redis(REDIS_URL);
+      const keys = await client.keys(`${redisPrefix}:*`);
+      if (keys.length > 0) await client.del(...keys);
+      client.disconnect();
+    }
+    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await admin.end();
+  }
+}
+
+await main();
+process.exit(0);

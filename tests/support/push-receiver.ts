@@ -1,0 +1,328 @@
+import { createDecipheriv, createECDH, createHash, createPublicKey, hkdfSync, randomBytes, verify, type ECDH } from "node:crypto";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+
+/**
+ * A Web Push service for tests, on loopback, built on node:crypto only. It
+ * hands out subscriptions (a P-256 key pair and an auth secret per browser,
+ * as a browser would), and for every push it receives it checks what a real
+ * push service and browser check:
+ * - VAPID (RFC 8292): `Authorization: vapid t=JWT, k=KEY`; the JWT is ES256,
+ *   signed by KEY, KEY is the applicationServerKey the subscription was made
+ *   with, `aud` is this receiver's origin, `exp` is in the future and at most
+ *   24 h away, `sub` is a mailto: or https: contact;
+ * - RFC 8030 headers: TTL present, Urgency and Topic well formed;
+ * - RFC 8291/8188: the aes128gcm body decrypts with the subscription's
+ *   private key and auth secret (records, padding delimiter).
+ * A push that fails a check is answered 400/401/403 and kept in `rejected`.
+ * Tests can script answers (500, 429 with Retry-After, 404, 410) per
+ * subscription; unscripted pushes are answered 201.
+ */
+
+export interface ReceiverSubscription {
+  id: string;
+  endpoint: string;
+  keys: { p256dh: string; auth: string };
+}
+
+export interface ReceivedPush {
+  subscriptionId: string;
+  text: string;
+  ttl: number;
+  urgency: string | null;
+  topic: string | null;
+  jwt: { aud: string; exp: number; sub: string };
+  /** The VAPID public key the push was signed with. */
+  publicKey: string;
+}
+
+export interface RejectedPush {
+  subscriptionId: string;
+  status: number;
+  reason: string;
+}
+
+export interface ScriptedAnswer {
+  status: number;
+  retryAfter?: string;
+}
+
+export interface PushReceiver {
+  origin: string;
+  /**
+   * A new browser subscription. `applicationServerKey` is the key the browser
+   * subscribed with (pushes signed with another are refused); `keySeed`
+   * derives its key pair deterministically (a benchmark's many subscriptions
+   * share a few key pairs).
+   */
+  subscribe(options?: { id?: string; applicationServerKey?: string; keySeed?: string }): ReceiverSubscription;
+  /** Answers for the next requests to a subscription ("*": to any), in order. */
+  script(subscriptionId: string, ...answers: ScriptedAnswer[]): void;
+  received: ReceivedPush[];
+  rejected: RejectedPush[];
+  /** Requests that reached a subscription, whatever the answer. */
+  requestsFor(subscriptionId: string): number;
+  totalRequests(): number;
+  waitFor(count: number, timeoutMs?: number): Promise<ReceivedPush[]>;
+  close(): Promise<void>;
+}
+
+interface Registered {
+  id: string;
+  ecdh: ECDH;
+  publicKey: Buffer;
+  auth: Buffer;
+  applicationServerKey: string | null;
+}
+
+const MAX_JWT_LIFETIME_SECONDS = 24 * 3600;
+
+export interface ReceiverOptions {
+  host?: string;
+  now?: () => number;
+  /** Decrypt every push (default), or only check its headers and VAPID JWT. */
+  decrypt?: boolean;
+  /**
+   * Subscriptions made elsewhere (a benchmark's other process): an unknown
+   * id is registered on its first push with the key pair of `keySeed`.
+   */
+  resolveUnknown?: (id: string) => { keySeed: string; applicationServerKey?: string } | null;
+}
+
+export async function startPushReceiver(options: ReceiverOptions = {}): Promise<PushReceiver> {
+  const now = options.now ?? Date.now;
+  const subscriptions = new Map<string, Registered>();
+  const seeded = new Map<string, ECDH>();
+  const scripts = new Map<string, ScriptedAnswer[]>();
+  const requestCounts = new Map<string, number>();
+  const verifiedTokens = new Map<string, { aud: string; exp: number; sub: string; key: string }>();
+  const received: ReceivedPush[] = [];
+  const rejected: RejectedPush[] = [];
+  let total = 0;
+  let origin = "";
+
+  const server: Server = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on("data", (chunk: Buffer) => chunks.push(chunk));
+    request.on("end", () => handle(request, Buffer.concat(chunks), response));
+  });
+  server.keepAliveTimeout = 60_000;
+
+  function answer(response: ServerResponse, status: number, headers: Record<string, string> = {}, text = ""): void {
+    response.writeHead(status, { "Content-Type": "text/plain", ...headers }).end(text);
+  }
+
+  function handle(request: IncomingMessage, body: Buffer, response: ServerResponse): void {
+    total += 1;
+    const match = /^\/push\/([A-Za-z0-9_-]+)$/.exec(request.url ?? "");
+    const id = match?.[1];
+    let subscription = id ? subscriptions.get(id) : undefined;
+    if (!subscription && id && options.resolveUnknown) {
+      const made = options.resolveUnknown(id);
+      if (made) subscription = register(id, made.keySeed, made.applicationServerKey ?? null);
+    }
+    if (request.method !== "POST" || !subscription) return answer(response, 404, {}, "no such subscription");
+    requestCounts.set(subscription.id, (requestCounts.get(subscription.id) ?? 0) + 1);
+    const reject = (status: number, reason: string) => {
+      rejected.push({ subscriptionId: subscription.id, status, reason });
+      answer(response, status, {}, reason);
+    };
+    const scripted = scripts.get(subscription.id)?.shift() ?? scripts.get("*")?.shift();
+    const vapid = checkVapid(request.headers.authorization, subscription);
+    if (!vapid.ok) return reject(vapid.status, vapid.reason);
+    const ttlText = header(request, "ttl");
+    if (ttlText === null || !/^\d+$/.test(ttlText)) return reject(400, "TTL header missing or not a number");
+    const urgency = header(request, "urgency");
+    if (urgency !== null && !["very-low", "low", "normal", "high"].includes(urgency)) return reject(400, `bad Urgency ${urgency}`);
+    const topic = header(request, "topic");
+    if (topic !== null && !/^[A-Za-z0-9_-]{1,32}$/.test(topic)) return reject(400, `bad Topic ${topic}`);
+    if (header(request, "content-encoding") !== "aes128gcm") return reject(400, "Content-Encoding must be aes128gcm");
+    if (scripted) {
+      return answer(response, scripted.status, scripted.retryAfter === undefined ? {} : { "Retry-After": scripted.retryAfter }, `scripted ${scripted.status}`);
+    }
+    let text = "";
+    if (options.decrypt !== false) {
+      try {
+        text = decryptAes128gcm(body, subscription).toString("utf8");
+      } catch (error) {
+        return reject(400, `payload does not decrypt: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
+    received.push({ subscriptionId: subscription.id, text, ttl: Number(ttlText), urgency, topic, jwt: { aud: vapid.aud, exp: vapid.exp, sub: vapid.sub }, publicKey: vapid.key });
+    answer(response, 201, { Location: `${origin}/message/${received.length}` });
+  }
+
+  function checkVapid(authorization: string | undefined, subscription: Registered) {
+    const fail = (status: number, reason: string) => ({ ok: false as const, status, reason });
+    const match = /^vapid t=([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+), k=([A-Za-z0-9_-]+)$/.exec(authorization ?? "");
+    if (!match?.[1] || !match[2]) return fail(401, "missing or malformed VAPID Authorization");
+    const [, token, key] = match;
+    if (subscription.applicationServerKey !== null && key !== subscription.applicationServerKey) {
+      return fail(403, "VAPID key is not the key the subscription was made with");
+    }
+    let claims = verifiedTokens.get(token);
+    if (!claims || claims.key !== key) {
+      const checked = verifyJwt(token, key);
+      if (!checked.ok) return fail(403, checked.reason);
+      claims = { ...checked.claims, key };
+      if (verifiedTokens.size > 10_000) verifiedTokens.clear();
+      verifiedTokens.set(token, claims);
+    }
+    const nowSeconds = Math.floor(now() / 1000);
+    if (claims.aud !== origin) return fail(403, `JWT aud ${claims.aud} is not ${origin}`);
+    if (claims.exp <= nowSeconds) return fail(403, "JWT has expired");
+    if (claims.exp > nowSeconds + MAX_JWT_LIFETIME_SECONDS + 60) return fail(403, "JWT exp is more than 24 h away");
+    if (!/^(mailto:|https:)/.test(claims.sub)) return fail(403, "JWT sub must be mailto: or https:");
+    return { ok: true as const, ...claims };
+  }
+
+  function register(id: string, keySeed: string | null, applicationServerKey: string | null): Registered {
+    let ecdh: ECDH;
+    let auth: Buffer;
+    if (keySeed !== null) {
+      ecdh = seeded.get(keySeed) ?? seededEcdh(keySeed);
+      seeded.set(keySeed, ecdh);
+      auth = seededAuth(keySeed);
+    } else {
+      ecdh = createECDH("prime256v1");
+      ecdh.generateKeys();
+      auth = randomBytes(16);
+    }
+    const registered: Registered = { id, ecdh, publicKey: ecdh.getPublicKey(), auth, applicationServerKey };
+    subscriptions.set(id, registered);
+    return registered;
+  }
+
+  await new Promise<void>((resolve) => server.listen(0, options.host ?? "127.0.0.1", resolve));
+  const address = server.address();
+  if (address === null || typeof address === "string") throw new Error("push receiver is not listening");
+  origin = `http://${options.host ?? "127.0.0.1"}:${address.port}`;
+
+  return {
+    origin,
+    subscribe(subscribeOptions = {}) {
+      const id = subscribeOptions.id ?? randomBytes(12).toString("base64url");
+      const registered = register(id, subscribeOptions.keySeed ?? null, subscribeOptions.applicationServerKey ?? null);
+      return { id, endpoint: `${origin}/push/${id}`, keys: { p256dh: registered.publicKey.toString("base64url"), auth: registered.auth.toString("base64url") } };
+    },
+    script(subscriptionId, ...answers) {
+      scripts.set(subscriptionId, [...(scripts.get(subscriptionId) ?? []), ...answers]);
+    },
+    received,
+    rejected,
+    requestsFor: (subscriptionId) => requestCounts.get(subscriptionId) ?? 0,
+    totalRequests: () => total,
+    async waitFor(count, timeoutMs = 30_000) {
+      const deadline = Date.now() + timeoutMs;
+      while (received.length < count) {
+        if (Date.now() > deadline) {
+          throw new Error(`push receiver: ${received.length} of ${count} pushes after ${timeoutMs} ms (rejected: ${JSON.stringify(rejected.slice(-3))})`);
+        }
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      return received.slice(0, count);
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+function header(request: IncomingMessage, name: string): string | null {
+  const value = request.headers[name];
+  return typeof value === "string" ? value.trim() : null;
+}
+
+/** The browser keys a seeded subscription has, for a process that makes subscriptions the receiver resolves later. */
+export function seededSubscriptionKeys(keySeed: string): { p256dh: string; auth: string } {
+  return { p256dh: seededEcdh(keySeed).getPublicKey().toString("base64url"), auth: seededAuth(keySeed).toString("base64url") };
+}
+
+function seededAuth(keySeed: string): Buffer {
+  return createHash("sha256").update(`auth:${keySeed}`).digest().subarray(0, 16);
+}
+
+/** A P-256 key pair derived from a seed (retrying the rare digest that is not a valid scalar). */
+function seededEcdh(seed: string): ECDH {
+  for (let counter = 0; ; counter += 1) {
+    const ecdh = createECDH("prime256v1");
+    try {
+      ecdh.setPrivateKey(createHash("sha256").update(`key:${seed}:${counter}`).digest());
+      return ecdh;
+    } catch {
+      // Out of range for the curve's order: try the next digest.
+    }
+  }
+}
+
+/** RFC 7515 ES256 JWS: the signature is r‖s (64 bytes) over "header.payload". */
+export function verifyJwt(token: string, publicKey: string): { ok: true; claims: { aud: string; exp: number; sub: string } } | { ok: false; reason: string } {
+  const [headerPart = "", payloadPart = "", signaturePart = ""] = token.split(".");
+  let header: unknown;
+  let payload: unknown;
+  try {
+    header = JSON.parse(Buffer.from(headerPart, "base64url").toString("utf8"));
+    payload = JSON.parse(Buffer.from(payloadPart, "base64url").toString("utf8"));
+  } catch {
+    return { ok: false, reason: "JWT is not JSON" };
+  }
+  if (!isRecord(header) || header.alg !== "ES256" || (header.typ !== undefined && header.typ !== "JWT")) return { ok: false, reason: "JWT header must be ES256" };
+  const point = Buffer.from(publicKey, "base64url");
+  if (point.length !== 65 || point[0] !== 0x04) return { ok: false, reason: "VAPID key is not an uncompressed P-256 point" };
+  let valid = false;
+  try {
+    const key = createPublicKey({ key: { kty: "EC", crv: "P-256", x: point.subarray(1, 33).toString("base64url"), y: point.subarray(33).toString("base64url") }, format: "jwk" });
+    valid = verify("sha256", Buffer.from(`${headerPart}.${payloadPart}`), { key, dsaEncoding: "ieee-p1363" }, Buffer.from(signaturePart, "base64url"));
+  } catch {
+    valid = false;
+  }
+  if (!valid) return { ok: false, reason: "JWT signature does not verify with the VAPID key" };
+  if (!isRecord(payload) || typeof payload.aud !== "string" || typeof payload.exp !== "number" || typeof payload.sub !== "string") {
+    return { ok: false, reason: "JWT claims must include aud, exp and sub" };
+  }
+  return { ok: true, claims: { aud: payload.aud, exp: payload.exp, sub: payload.sub } };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null;
+}
+
+function hkdf(salt: Buffer, ikm: Buffer, info: Buffer, length: number): Buffer {
+  return Buffer.from(hkdfSync("sha256", ikm, salt, info, length));
+}
+
+/** RFC 8291 §3.4 key derivation, then RFC 8188 records (one or more), each ending in its padding delimiter. */
+function decryptAes128gcm(body: Buffer, subscription: Pick<Registered, "ecdh" | "publicKey" | "auth">): Buffer {
+  if (body.length < 21) throw new Error("body shorter than the aes128gcm header");
+  const salt = body.subarray(0, 16);
+  const recordSize = body.readUInt32BE(16);
+  const idLength = body[20] ?? 0;
+  const senderKey = body.subarray(21, 21 + idLength);
+  if (senderKey.length !== 65) throw new Error("key id is not the sender's 65-byte public key");
+  if (recordSize < 18) throw new Error("record size too small");
+  const secret = subscription.ecdh.computeSecret(senderKey);
+  const ikm = hkdf(subscription.auth, secret, Buffer.concat([Buffer.from("WebPush: info\0"), subscription.publicKey, senderKey]), 32);
+  const cek = hkdf(salt, ikm, Buffer.from("Content-Encoding: aes128gcm\0"), 16);
+  const baseNonce = hkdf(salt, ikm, Buffer.from("Content-Encoding: nonce\0"), 12);
+  const ciphertext = body.subarray(21 + idLength);
+  const parts: Buffer[] = [];
+  for (let offset = 0, sequence = 0; offset < ciphertext.length; offset += recordSize, sequence += 1) {
+    const record = ciphertext.subarray(offset, offset + recordSize);
+    const last = offset + recordSize >= ciphertext.length;
+    const nonce = Buffer.from(baseNonce);
+    // RFC 8188 §2.3: the record sequence number, big-endian, XORed into the nonce's low bytes.
+    for (let byte = 0, rest = sequence; byte < 6 && rest > 0; byte += 1, rest = Math.floor(rest / 256)) {
+      nonce[11 - byte] = (nonce[11 - byte] ?? 0) ^ (rest % 256);
+    }
+    const decipher = createDecipheriv("aes-128-gcm", cek, nonce);
+    decipher.setAuthTag(record.subarray(record.length - 16));
+    const plain = Buffer.concat([decipher.update(record.subarray(0, record.length - 16)), decipher.final()]);
+    let end = plain.length - 1;
+    while (end >= 0 && plain[end] === 0) end -= 1;
+    const delimiter = plain[end];
+    if (delimiter !== (last ? 2 : 1)) throw new Error(`record ${sequence} has padding delimiter ${delimiter ?? "none"}`);
+    parts.push(plain.subarray(0, end));
+  }
+  return Buffer.concat(parts);
+}
