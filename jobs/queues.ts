@@ -4,8 +4,11 @@ import { z } from "zod";
  * Every queue, job kind, payload schema and default option in one place
  * (BullMQ's own layout). Processors live in `jobs/processors/`, one per kind.
  */
-export const QUEUE_NAMES = ["maintenance", "webhooks", "imports"] as const;
+export const QUEUE_NAMES = ["maintenance", "webhooks", "imports", "campaigns", "push", "analytics"] as const;
 export type QueueName = (typeof QUEUE_NAMES)[number];
+
+/** Members per analytics-members job: a few seconds of work at most. */
+export const ANALYTICS_MEMBERS_PER_JOB = 200;
 
 const shopDomain = z
   .string()
@@ -22,6 +25,20 @@ export const jobPayloads = {
   "import-orders": z.object({ shop: shopDomain, runId: z.uuid() }),
   /** Moves one backfill run (bulk operation → download → import) forward (app/sync/backfill/advance.server.ts). */
   backfill: z.object({ shop: shopDomain, runId: z.uuid() }),
+  /** Decides and sends one campaign's due messages (app/campaigns/run.server.ts); idempotent, scheduled per campaign. */
+  "campaign-run": z.object({ shop: shopDomain, campaignId: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, "must be a campaign id") }),
+  /** Sends a shop's due pushes at its rate ("send"), or asks for that at a scheduled time ("wake") (app/push/send.server.ts). */
+  "push-send": z.object({ shop: shopDomain, purpose: z.enum(["send", "wake"]) }),
+  /** Brings a few members' visits, features, predictions and segments up to date after their orders changed (app/analytics/incremental.server.ts). */
+  "analytics-members": z.object({
+    shop: shopDomain,
+    customerIds: z
+      .array(z.string().min(1, "must not be empty").max(100, "must be at most 100 characters"))
+      .min(1, "must name at least one customer")
+      .max(ANALYTICS_MEMBERS_PER_JOB, `must name at most ${ANALYTICS_MEMBERS_PER_JOB} customers`),
+  }),
+  /** Recomputes a shop's analytics from its orders: on request ("full") or the shop-local night ("nightly") (app/analytics/recompute.server.ts). */
+  "analytics-recompute": z.object({ shop: shopDomain, kind: z.enum(["full", "nightly"]) }),
 } as const;
 
 export type JobKind = keyof typeof jobPayloads;
@@ -35,6 +52,12 @@ export const jobQueues: Record<JobKind, QueueName> = {
   "import-orders": "imports",
   // A backfill imports a shop's whole history; it shares the imports queue for the same reason.
   backfill: "imports",
+  "campaign-run": "campaigns",
+  // Its own queue, so a shop's campaign being sent never holds up webhooks or imports.
+  "push-send": "push",
+  // Its own queue: a shop's nightly recompute runs for a while and must not hold up webhooks or pushes.
+  "analytics-members": "analytics",
+  "analytics-recompute": "analytics",
 };
 
 export function isJobKind(name: string): name is JobKind {
@@ -58,4 +81,20 @@ export function drainJobOptions(shop: string) {
     deduplication: { id: `drain-webhooks-${shop}`, keepLastIfActive: true },
     removeOnComplete: { age: 3600, count: 1_000 },
   } as const;
+}
+
+/**
+ * One push drain per shop runs (the per-shop rate holds across workers) and at
+ * most one more waits; an immediate request moves a drain that is waiting on a
+ * retry backoff to now. Wake-ups are separate, delayed, one per shop and second.
+ */
+export function pushSendJobOptions(shop: string) {
+  return {
+    deduplication: { id: `push-send-${shop}`, keepLastIfActive: true, reschedule: true },
+    removeOnComplete: { age: 3600, count: 1_000 },
+  } as const;
+}
+
+export function pushWakeJobOptions(shop: string, atMs: number, nowMs: number) {
+  return { jobId: `push-wake-${shop}-${atMs}`, delay: Math.max(0, atMs - nowMs), removeOnComplete: true, removeOnFail: { age: 24 * 3600 } } as const;
 }

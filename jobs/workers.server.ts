@@ -8,6 +8,10 @@ import { processDrainWebhooks } from "./processors/drain-webhooks";
 import { processMembershipSync } from "./processors/membership-sync";
 import { processImportOrders } from "./processors/import-orders";
 import { processBackfill } from "./processors/backfill";
+import { processCampaignRun } from "./processors/campaign-run";
+import { processPushSend } from "./processors/push-send";
+import { processAnalyticsMembers } from "./processors/analytics-members";
+import { processAnalyticsRecompute } from "./processors/analytics-recompute";
 import type { Runtime } from "../app/runtime.server";
 import { QUEUE_NAMES, isJobKind, type JobKind } from "./queues";
 
@@ -30,9 +34,17 @@ export async function processJob(job: Job, deps: WorkerDeps): Promise<unknown> {
     case "membership-sync":
       return processMembershipSync(job, deps.runtime);
     case "import-orders":
-      return processImportOrders(job, deps.db);
+      return processImportOrders(job, deps.db, deps.jobs);
     case "backfill":
       return processBackfill(job, deps.runtime);
+    case "campaign-run":
+      return processCampaignRun(job, deps.runtime);
+    case "push-send":
+      return processPushSend(job, deps.runtime);
+    case "analytics-members":
+      return processAnalyticsMembers(job, deps.db);
+    case "analytics-recompute":
+      return processAnalyticsRecompute(job, deps.db);
     default:
       return assertNever(kind, "job kind");
   }

@@ -13,6 +13,7 @@ export type ResourceType =
   | "BulkOperation"
   | "Product"
   | "ProductVariant"
+  | "DiscountCodeNode"
   | "Shop";
 
 export function gid(type: ResourceType, id: number): string {
@@ -49,4 +50,5 @@ export const ID_BASES: Record<ResourceType, number> = {
   BulkOperation: 3_000_000_000_000,
   Product: 8_000_000_000_000,
   ProductVariant: 44_000_000_000_000,
+  DiscountCodeNode: 1_200_000_000_000,
 };

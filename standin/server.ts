@@ -68,7 +68,7 @@ export interface ShopifyStandin {
   close(): Promise<void>;
 }
 
-export const DEFAULT_SCOPES = "read_orders,read_all_orders,read_customers,write_customers,read_locations,read_products";
+export const DEFAULT_SCOPES = "read_orders,read_all_orders,read_customers,write_customers,read_locations,read_products,write_discounts";
 export const DEFAULT_WEBHOOK_API_VERSION = "2025-10";
 
 const GRAPHQL_PATH = /^\/shops\/([a-z0-9][a-z0-9-]*\.myshopify\.com)\/admin\/api\/([^/]+)\/graphql\.json$/;

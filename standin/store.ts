@@ -14,6 +14,7 @@ import {
   type SetMetafieldsOutcome,
 } from "./metafields.ts";
 import { isoSeconds } from "./time.ts";
+import { validateCodeDiscount, type CodeDiscount, type CodeDiscountInput, type DiscountUserError } from "./discounts.ts";
 import {
   emailConsent,
   smsConsent,
@@ -44,6 +45,8 @@ export interface ShopState {
   /** Metafields of every owner, keyed by `metafieldKey(ownerId, namespace, key)`. */
   metafields: Map<string, Metafield>;
   bulkOperations: BulkOperation[];
+  /** Code discounts, keyed by their code in upper case (codes are unique per shop, case-insensitively). */
+  codeDiscounts: Map<string, CodeDiscount>;
   accessTokens: Map<string, AccessToken>;
   /** Topic → address, for deliveries the stand-in makes on its own (bulk_operations/finish). */
   webhookSubscriptions: Map<string, string>;
@@ -102,6 +105,7 @@ export class StandinStore {
       orders: new Map(),
       metafields: new Map(),
       bulkOperations: [],
+      codeDiscounts: new Map(),
       accessTokens: new Map(),
       webhookSubscriptions: new Map(),
       throttleNextRequests: 0,
@@ -334,6 +338,36 @@ export class StandinStore {
       ownerExists: (ownerId) => state.customers.has(ownerId) || state.orders.has(ownerId),
       nextId: () => ++this.metafieldCounter,
     });
+  }
+
+  /** discountCodeBasicCreate: the discount, or Shopify's user errors (nothing created then). */
+  createCodeDiscount(shop: string, input: CodeDiscountInput): { ok: true; discount: CodeDiscount } | { ok: false; errors: DiscountUserError[] } {
+    const state = this.shop(shop);
+    const errors = validateCodeDiscount(input, {
+      codeTaken: (code) => state.codeDiscounts.has(code.toUpperCase()),
+      customerExists: (id) => state.customers.has(id),
+    });
+    if (errors.length > 0) return { ok: false, errors };
+    const code = (input.code ?? "").trim();
+    const discount: CodeDiscount = {
+      id: gid("DiscountCodeNode", this.nextId("DiscountCodeNode")),
+      title: (input.title ?? "").trim(),
+      code,
+      startsAt: this.time(input.startsAt ?? undefined),
+      endsAt: input.endsAt === null ? null : this.time(input.endsAt),
+      customerIds: input.buyers && "customerIds" in input.buyers ? [...input.buyers.customerIds] : null,
+      percentage: input.percentage ?? 0,
+      appliesOncePerCustomer: input.appliesOncePerCustomer,
+      usageLimit: input.usageLimit,
+      createdAt: this.time(undefined),
+    };
+    state.codeDiscounts.set(code.toUpperCase(), discount);
+    return { ok: true, discount };
+  }
+
+  /** A code discount by its code (any case), for tests. */
+  codeDiscount(shop: string, code: string): CodeDiscount | null {
+    return this.shop(shop).codeDiscounts.get(code.toUpperCase()) ?? null;
   }
 
   /** A metafield by owner, namespace (`$app:` forms allowed) and key. */

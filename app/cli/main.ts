@@ -1,9 +1,14 @@
 import { Command, CommanderError } from "commander";
 import { ConfigError, parseConfig, type Config } from "../config.server";
 import { registerBackfillCommands } from "./backfill";
+import { registerCampaignCommands } from "./campaigns";
+import { registerCohortCommands } from "./cohorts";
 import { registerDbCommands } from "./db";
 import { registerDoctor } from "./doctor";
 import { registerImportCommands } from "./import";
+import { registerModelCommands } from "./model";
+import { registerPushCommands } from "./push";
+import { registerSegmentCommands } from "./segments";
 import { registerShopCommands } from "./shop";
 import { registerSimulate } from "./simulate";
 
@@ -21,7 +26,12 @@ export function buildProgram(loadConfig: () => Config): Command {
   registerDoctor(program, loadConfig);
   registerShopCommands(program, loadConfig);
   registerImportCommands(program, loadConfig);
+  registerModelCommands(program, loadConfig);
+  registerPushCommands(program, loadConfig);
+  registerCampaignCommands(program, loadConfig);
+  registerSegmentCommands(program, loadConfig);
   registerSimulate(program);
+  registerCohortCommands(program, loadConfig);
   return program;
 }
 

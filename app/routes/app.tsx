@@ -19,6 +19,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
 export const ADMIN_PAGES = [
   { label: "Home", url: "/app" },
   { label: "Import", url: "/app/import" },
+  { label: "Campaigns", url: "/app/campaigns" },
 ] as const;
 
 export default function AdminLayout() {

@@ -2,7 +2,7 @@ import { Session } from "@shopify/shopify-api";
 import type { Runtime } from "../runtime.server";
 import { PrismaSessionStorage } from "../db/session-storage.server";
 import { registerInstall } from "./shops.server";
-import { scheduleShopJobs } from "../../jobs/schedules.server";
+import { scheduleShopAnalytics, scheduleShopJobs } from "../../jobs/schedules.server";
 
 export const DEMO_SHOP = "demo-cafe.myshopify.com";
 
@@ -29,6 +29,7 @@ export async function ensureDemoShop(runtime: Runtime): Promise<Session> {
   await new PrismaSessionStorage(() => runtime.db).storeSession(session);
   if (runtime.config.role !== "web") {
     await scheduleShopJobs(runtime.jobs, DEMO_SHOP, runtime.config.heartbeatIntervalSeconds);
+    await scheduleShopAnalytics(runtime.db, runtime.jobs, DEMO_SHOP);
   }
   return session;
 }

@@ -1,8 +1,10 @@
 import { z } from "zod";
 import type { Runtime } from "../runtime.server";
 import { registerInstall } from "./shops.server";
-import { scheduleShopJobs } from "../../jobs/schedules.server";
+import { scheduleShopAnalytics, scheduleShopJobs } from "../../jobs/schedules.server";
 import { requestBackfill } from "../sync/backfill/request.server";
+import { requireEncryptionKey } from "../config.server";
+import { ensureActivePushKey } from "../push/keys.server";
 
 /** The part of the Admin API client that install needs. */
 export interface AdminGraphql {
@@ -32,6 +34,9 @@ export async function onShopAuthenticated(runtime: Runtime, shop: string, admin:
     : {};
   await registerInstall(runtime.db, { domain: shop, ...details });
   await scheduleShopJobs(runtime.jobs, shop, runtime.config.heartbeatIntervalSeconds);
+  await scheduleShopAnalytics(runtime.db, runtime.jobs, shop);
+  // The storefront's push prompt needs the shop's VAPID key (created once; later installs keep it).
+  await ensureActivePushKey(runtime.db, requireEncryptionKey(runtime.config), shop);
   // History first: every cohort and return curve needs the orders before the install.
   await requestBackfill(runtime, shop, ["customers", "orders"], { once: true });
 }

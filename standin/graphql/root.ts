@@ -7,6 +7,7 @@ import { connection, type SortValue } from "./connection.ts";
 import { GqlObject, QueryError, type Args, type JsonValue, type ResolveContext } from "./execute.ts";
 import { bulkOperationObject, customerObject, locationObject, orderObject, shopObject, type ObjectScope } from "./objects.ts";
 import { metafieldMutations } from "./metafields.ts";
+import { discountMutations } from "./discounts.ts";
 import { matchesSearch, parseSearchQuery, type FieldValue } from "./search.ts";
 
 /** The request's view of one shop: whose data, which scopes, which bulk runner. */
@@ -224,6 +225,7 @@ export function mutationRoot(scope: AdminScope): GqlObject {
 
   return new GqlObject("Mutation", {
     ...metafieldMutations(scope, sampleNode),
+    ...discountMutations(scope),
     bulkOperationRunQuery: (args: Args, context: ResolveContext) => {
       const query = typeof args.query === "string" ? args.query : "";
       const outcome = scope.bulk.start(scope.state, query, () => queryRoot(scope), scope.validationRoot, context.dryRun);
