@@ -4,6 +4,7 @@ import { advanceBackfill, BackfillRunNotFoundError } from "../../app/sync/backfi
 import { failRun } from "../../app/sync/backfill/runs.server";
 import type { BackfillStatus } from "../../app/sync/backfill/types";
 import { jobPayloads } from "../queues";
+import { requestRecompute } from "../analytics.server";
 
 export interface BackfillJobResult {
   shop: string;
@@ -35,7 +36,11 @@ export async function processBackfill(job: Job, runtime: Runtime): Promise<Backf
     }
     throw error;
   }
-  if (outcome.kind === "done") return { shop, runId, status: outcome.run.status };
+  if (outcome.kind === "done") {
+    // The whole history is in: cohorts, the model and segments are recomputed from it.
+    if (outcome.run.status === "completed") await requestRecompute(runtime.jobs, shop);
+    return { shop, runId, status: outcome.run.status };
+  }
   if (job.token === undefined) throw new UnrecoverableError("backfill job has no lock token");
   await job.moveToDelayed(Date.now() + outcome.delayMs, job.token);
   throw new DelayedError(outcome.reason);
