@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { Prisma } from "../db/generated/client";
 import type { Database } from "../db/prisma.server";
+import { erasePushData, exportPushData, PUSH_TABLES } from "../push/personal-data.server";
 
 type Tx = Prisma.TransactionClient;
 
@@ -10,21 +11,39 @@ type Tx = Prisma.TransactionClient;
  * tables here and to `redactCustomer` (push subscriptions, pickup orders, …).
  */
 export async function exportCustomerData(db: Database, shop: string, customerId: string): Promise<Record<string, unknown>> {
-  const [customer, member, consents, orders, refunds] = await Promise.all([
+  const [customer, member, consents, orders, refunds, push, features, segments, campaigns] = await Promise.all([
     db.customer.findUnique({ where: { shop_id: { shop, id: customerId } } }),
     db.member.findUnique({ where: { shop_customerId: { shop, customerId } } }),
     db.consentEvent.findMany({ where: { shop, customerId }, orderBy: { at: "asc" } }),
-    db.order.findMany({ where: { shop, customerId }, include: { lineItems: true }, orderBy: { processedAt: "asc" } }),
+    ordersWithLineItems(db, shop, customerId),
     db.$queryRaw<Array<{ id: string; orderId: string; amount: string; createdAt: Date }>>`
       SELECT r.id, r."orderId", r.amount::text AS amount, r."createdAt" FROM "Refund" r
       JOIN "Order" o ON o.shop = r.shop AND o.id = r."orderId"
       WHERE r.shop = ${shop} AND o."customerId" = ${customerId}`,
+    exportPushData(db, shop, customerId),
+    // What the app derived from their visits: rhythm, predictions, segments, campaigns.
+    db.memberFeature.findUnique({ where: { shop_customerId: { shop, customerId } } }),
+    db.segmentMembership.findMany({ where: { shop, customerId }, orderBy: { enteredAt: "asc" } }),
+    db.campaignRecipient.findMany({ where: { shop, customerId }, orderBy: { decidedAt: "asc" } }),
   ]);
   return JSON.parse(
-    JSON.stringify({ customer, member, consents, orders, refunds }, (_key, value: unknown) =>
+    JSON.stringify({ customer, member, consents, orders, refunds, ...push, memberFeatures: features, segmentMemberships: segments, campaignRecipients: campaigns }, (_key, value: unknown) =>
       typeof value === "bigint" ? value.toString() : value,
     ),
   ) as Record<string, unknown>;
+}
+
+/** The customer's orders, each with its line items (there is no relation to include: docs/decisions/0009-*). */
+async function ordersWithLineItems(db: Database, shop: string, customerId: string) {
+  const orders = await db.order.findMany({ where: { shop, customerId }, orderBy: { processedAt: "asc" } });
+  const lineItems = await db.lineItem.findMany({ where: { shop, orderId: { in: orders.map((order) => order.id) } }, orderBy: [{ orderId: "asc" }, { id: "asc" }] });
+  const byOrder = new Map<string, typeof lineItems>();
+  for (const item of lineItems) {
+    const list = byOrder.get(item.orderId);
+    if (list) list.push(item);
+    else byOrder.set(item.orderId, [item]);
+  }
+  return orders.map((order) => ({ ...order, lineItems: byOrder.get(order.id) ?? [] }));
 }
 
 /**
@@ -49,6 +68,11 @@ export async function redactCustomer(db: Database, shop: string, customerId: str
       VALUES (${shop}, ${customerId}, 'webhook', now(), now(), now())
       ON CONFLICT (shop, id) DO UPDATE SET email = NULL, phone = NULL, "firstName" = NULL, "lastName" = NULL,
         tags = '{}', "redactedAt" = now()`;
+    // Derived rows follow the orders to the pseudonym, so cohorts, segments and campaign results keep their counts.
+    for (const table of ["Visit", "MemberFeature", "SegmentMembership", "CampaignRecipient"] as const) {
+      await tx.$executeRaw`UPDATE ${Prisma.raw(`"${table}"`)} SET "customerId" = ${pseudonym} WHERE shop = ${shop} AND "customerId" = ${customerId}`;
+    }
+    await erasePushData(tx, shop, customerId, pseudonym);
     await tx.member.deleteMany({ where: { shop, customerId } });
     await tx.consentEvent.deleteMany({ where: { shop, customerId } });
     // Earlier data-request exports are copies of the same data.
@@ -87,6 +111,17 @@ export const SHOP_TABLES = [
   "Member",
   "ConsentEvent",
   "ComplianceRequest",
+  "SegmentMembership",
+  "Segment",
+  "Visit",
+  "MemberFeature",
+  "ModelFit",
+  "CohortSnapshot",
+  "AnalyticsRun",
+  "ShopSettings",
+  "CampaignRecipient",
+  "Campaign",
+  ...PUSH_TABLES,
   "Session",
 ] as const;
 

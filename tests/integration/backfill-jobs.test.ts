@@ -48,7 +48,11 @@ describe.each(stackKinds())("backfill jobs on $name", (kind) => {
     for (const { run } of requested) expect(await status(shop, run)).toBe("completed");
     expect(await storedOrders(world.runtime.db, shop)).toEqual(expectedOrders(world.standin.store, shop));
     expect(await storedCustomers(world.runtime.db, shop)).toEqual(expectedCustomers(world.standin.store, shop));
-    const job = await world.runtime.jobs.queue(jobQueues.backfill).getJob(backfillJobId(requested[1]?.run.id ?? ""));
+    // The run is marked completed inside the job, just before the job itself completes: wait for the job.
+    const jobId = backfillJobId(requested[1]?.run.id ?? "");
+    const getJob = () => world.runtime.jobs.queue(jobQueues.backfill).getJob(jobId);
+    await until("the job to complete", async () => (await getJob())?.finishedOn !== undefined);
+    const job = await getJob();
     expect(await job?.getState()).toBe("completed");
     expect(job?.returnvalue).toEqual({ shop, runId: requested[1]?.run.id, status: "completed" });
   });

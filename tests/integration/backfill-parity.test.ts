@@ -96,6 +96,18 @@ async function rows(db: Database, shop: string) {
   };
 }
 
+/** The file's orders as the one-at-a-time writer gets them. */
+function fileAsOrders(file: string): SyncedOrder[] {
+  let current: SyncedOrder | null = null;
+  const parsed: SyncedOrder[] = [];
+  file.trimEnd().split("\n").forEach((line, index) => {
+    const value: unknown = JSON.parse(line);
+    if (typeof value === "object" && value !== null && "__parentId" in value) current?.lineItems.push(parseLineItemLine(value, index + 1).item);
+    else parsed.push((current = parseOrderLine(value, index + 1).order));
+  });
+  return parsed;
+}
+
 async function* linesOf(text: string): AsyncGenerator<Uint8Array> {
   // Cut at odd places: the splitter must not care where chunks end.
   const bytes = Buffer.from(text);
@@ -126,15 +138,8 @@ describe.each(stackKinds().filter((kind) => kind.queue === "postgres"))("backfil
       batchSize: 3,
     });
 
-    let current: SyncedOrder | null = null;
-    const parsed: SyncedOrder[] = [];
-    file.trimEnd().split("\n").forEach((line, index) => {
-      const value: unknown = JSON.parse(line);
-      if (typeof value === "object" && value !== null && "__parentId" in value) current?.lineItems.push(parseLineItemLine(value, index + 1).item);
-      else parsed.push((current = parseOrderLine(value, index + 1).order));
-    });
     const outcomes = [];
-    for (const order of parsed) outcomes.push(await upsertOrder(db, oneByOne, order, "backfill"));
+    for (const order of fileAsOrders(file)) outcomes.push(await upsertOrder(db, oneByOne, order, "backfill"));
 
     expect(await rows(db, viaBackfill)).toEqual(await rows(db, oneByOne));
     expect(outcomes).toEqual(["created", "updated", "stale", "stale", "updated", "created", "updated", "created"]);
@@ -146,5 +151,47 @@ describe.each(stackKinds().filter((kind) => kind.queue === "postgres"))("backfil
     expect(stored.lineItems.filter((i) => i.orderId === "2").map((i) => i.sku)).toEqual(["NEW"]);
     expect(stored.lineItems.filter((i) => i.orderId === "3").map((i) => i.sku)).toEqual(["NEWER"]);
     expect((await db.backfillRun.findUniqueOrThrow({ where: { shop_id: { shop: viaBackfill, id: runId } } })).linesDone).toBe(file.trimEnd().split("\n").length);
+  });
+
+  // A first backfill: every batch is new, and on a server its rows go straight into the tables.
+  it.each(modes)("all-new batches, and the same file again, by %s", async (mode) => {
+    const db = stack.runtime.db;
+    const viaBackfill = `parity-new-${mode}-a.myshopify.com`;
+    const oneByOne = `parity-new-${mode}-b.myshopify.com`;
+    for (const shop of [viaBackfill, oneByOne]) {
+      // Refunds that came by webhook before their orders: one the file does not list, one it lists again.
+      await upsertRefund(db, shop, { id: "r12-early", orderId: "12", amount: "1.25", createdAt: at("2026-11-02T10:00:00Z") });
+      await upsertRefund(db, shop, { id: "r13", orderId: "13", amount: "2.00", createdAt: at("2026-11-02T10:30:00Z") });
+    }
+    const base = { shopifyUpdatedAt: at("2026-11-03T09:00:00Z"), shopifyCreatedAt: at("2026-11-02T08:00:00Z"), processedAt: at("2026-11-02T08:00:00.250Z") };
+    const refund = (id: string, orderId: string, amount: string) => ({ id, orderId, amount, createdAt: at("2026-11-02T11:00:00Z") });
+    const orders: { order: SyncedOrder; status: string }[] = [
+      { status: "PAID", order: syncedOrder({ ...base, id: "11", name: 'Tab\tand "quote"', lineItems: [item("110", "LAT"), item("111", "CRO", 2, "2.80")] }) },
+      { status: "PARTIALLY_REFUNDED", order: syncedOrder({ ...base, id: "12", refunds: [refund("r12", "12", "3.00")] }) },
+      { status: "PARTIALLY_REFUNDED", order: syncedOrder({ ...base, id: "13", refunds: [refund("r13", "13", "2.00")] }) },
+      { status: "PARTIALLY_REFUNDED", order: syncedOrder({ ...base, id: "14", refunds: [refund("r14", "14", "1.10"), refund("r14b", "14", "0.35")] }) },
+      { status: "PENDING", order: syncedOrder({ ...base, id: "15", customerId: null, locationId: null, sourceName: "web", channel: "web", lineItems: [] }) },
+      { status: "PAID", order: syncedOrder({ ...base, id: "16", noteAttributes: [{ name: "pickup_at", value: "08:15" }], cancelledAt: at("2026-11-02T09:00:00Z") }) },
+    ];
+    const file = orders.flatMap(({ order, status }) => bulkLines(order, status)).join("\n") + "\n";
+    const importFile = async () => {
+      const runId = randomUUID();
+      await db.backfillRun.create({ data: { shop: viaBackfill, id: runId, resource: "orders", status: "importing" } });
+      return importBulkFile(linesOf(file), { shop: viaBackfill, runId, resource: "orders" }, { databaseUrl: stack.runtime.database.url, mode, batchSize: 2 });
+    };
+
+    const first = await importFile();
+    for (const order of fileAsOrders(file)) await upsertOrder(db, oneByOne, order, "backfill");
+    expect(await rows(db, viaBackfill)).toEqual(await rows(db, oneByOne));
+    expect({ created: first.created, updated: first.updated, stale: first.stale }).toEqual({ created: 6, updated: 0, stale: 0 });
+    expect(first.batchesWrittenNew).toBe(mode === "copy" ? 3 : 0);
+    const stored = await rows(db, viaBackfill);
+    expect(Object.fromEntries(stored.orders.map((o) => [o.id, o.refundedAmount]))).toEqual({ "11": "0", "12": "4.25", "13": "2", "14": "1.45", "15": "0", "16": "0" });
+    expect(stored.lineItems.filter((i) => i.orderId === "11").map((i) => [i.sku, i.quantity])).toEqual([["LAT", 1], ["CRO", 2]]);
+
+    // Again: every order is held at this version, so nothing changes.
+    const again = await importFile();
+    expect({ created: again.created, updated: again.updated, stale: again.stale, batchesWrittenNew: again.batchesWrittenNew }).toEqual({ created: 0, updated: 0, stale: 6, batchesWrittenNew: 0 });
+    expect(await rows(db, viaBackfill)).toEqual(stored);
   });
 });

@@ -6,6 +6,7 @@ import type { Database } from "../../app/db/prisma.server";
 import type { Runtime } from "../../app/runtime.server";
 import { createShopifyStandin, type ShopifyStandin, type StandinStore } from "../../standin/index.ts";
 import { startTestStack, type StackKind, type TestStack } from "../support/stacks";
+import { withLineItems } from "../support/line-items";
 
 /** Shared set-up of the backfill tests: a seeded stand-in, a fresh stack pointed at it, an offline session. */
 export const API_KEY = "backfill-test-key";
@@ -109,7 +110,7 @@ export function expectedOrders(store: StandinStore, shop: string): OrderSnapshot
 }
 
 export async function storedOrders(db: Database, shop: string): Promise<OrderSnapshot[]> {
-  const rows = await db.order.findMany({ where: { shop }, include: { lineItems: true } });
+  const rows = await withLineItems(db, await db.order.findMany({ where: { shop } }));
   return rows
     .map((row) => ({
       id: row.id,

@@ -8,6 +8,7 @@ import { upsertOrder } from "../../app/sync/orders.server";
 import type { SyncedOrder } from "../../app/sync/types";
 import { stackKinds } from "../support/stacks";
 import { order as syncedOrder } from "../support/sync-fixtures";
+import { withLineItems, withLineItemsOf } from "../support/line-items";
 import {
   driveRun,
   expectedCustomers,
@@ -56,7 +57,7 @@ describe.each(stackKinds().filter((kind) => kind.queue === "postgres"))("backfil
 
   it("changes nothing when run again", async () => {
     const snapshot = async () => ({
-      orders: await world.runtime.db.order.findMany({ where: { shop: SHOP }, include: { lineItems: true }, orderBy: { id: "asc" } }),
+      orders: await withLineItems(world.runtime.db, await world.runtime.db.order.findMany({ where: { shop: SHOP }, orderBy: { id: "asc" } })),
       refunds: await world.runtime.db.refund.findMany({ where: { shop: SHOP }, orderBy: { id: "asc" } }),
       customers: await world.runtime.db.customer.findMany({ where: { shop: SHOP }, orderBy: { id: "asc" } }),
     });
@@ -88,7 +89,7 @@ describe.each(stackKinds().filter((kind) => kind.queue === "postgres"))("backfil
     if (!run) throw new Error("no run");
     expect((await driveRun(world.runtime, FRESH, run.run.id)).status).toBe("completed");
 
-    const kept = await world.runtime.db.order.findUniqueOrThrow({ where: { shop_id: { shop: FRESH, id: newest.id } }, include: { lineItems: true } });
+    const kept = await withLineItemsOf(world.runtime.db, await world.runtime.db.order.findUniqueOrThrow({ where: { shop_id: { shop: FRESH, id: newest.id } } }));
     expect(kept.source).toBe("webhook");
     expect(kept.totalPrice.toString()).toBe("99");
     expect(kept.lineItems.map((item) => item.sku)).toEqual(["WEBHOOK"]);

@@ -8,6 +8,7 @@ import { upsertOrder } from "../../app/sync/orders.server";
 import { csvSource, generatedHistory, shopSnapshot, tableCounts } from "../support/imports";
 import { stackKinds, startTestStack, type TestStack } from "../support/stacks";
 import { customer, order } from "../support/sync-fixtures";
+import { withLineItems, withLineItemsOf } from "../support/line-items";
 
 const SHOP = "north-cafe.myshopify.com";
 const OTHER = "south-cafe.myshopify.com";
@@ -62,7 +63,7 @@ describe.each(stackKinds().filter((k) => k.queue === "postgres"))("CSV order imp
     const report = await importOrders(db(), SHOP, csvSource(GOOD), { origin: "cli", now: new Date("2026-11-28T00:00:00Z") });
     expect(report).toMatchObject({ status: "completed", rows: 5, ordersNew: 5, ordersUpdated: 0, ordersUnchanged: 0, customersNew: 2, errorCount: 0 });
 
-    const orders = await db().order.findMany({ where: { shop: SHOP }, include: { lineItems: { orderBy: { id: "asc" } } }, orderBy: { processedAt: "asc" } });
+    const orders = await withLineItems(db(), await db().order.findMany({ where: { shop: SHOP }, orderBy: { processedAt: "asc" } }));
     const view = orders.map((o) => ({
       id: o.id,
       customerId: o.customerId,
@@ -160,13 +161,13 @@ describe.each(stackKinds().filter((k) => k.queue === "postgres"))("CSV order imp
 
   it("a corrected row (same order_id) replaces the imported order and its items; the rest stays", async () => {
     const corrected = GOOD.replace("A-1,501,2026-03-02T08:15:00+00:00,7.40,,Main St,pos,ann@example.com,LATTE-OAT:1;CROISSANT:2", "A-1,501,2026-03-02T08:15:00+00:00,8.10,,Main St,pos,ann@example.com,LATTE-OAT:2");
-    const untouched = await db().order.findMany({ where: { shop: SHOP, id: { not: "import:A-1" } }, include: { lineItems: true }, orderBy: { id: "asc" } });
+    const untouched = await withLineItems(db(), await db().order.findMany({ where: { shop: SHOP, id: { not: "import:A-1" } }, orderBy: { id: "asc" } }));
     const report = await importOrders(db(), SHOP, csvSource(corrected), { origin: "cli" });
     expect(report).toMatchObject({ status: "completed", ordersNew: 0, ordersUpdated: 1, ordersUnchanged: 4 });
-    const fixed = await db().order.findUniqueOrThrow({ where: { shop_id: { shop: SHOP, id: "import:A-1" } }, include: { lineItems: true } });
+    const fixed = await withLineItemsOf(db(), await db().order.findUniqueOrThrow({ where: { shop_id: { shop: SHOP, id: "import:A-1" } } }));
     expect(fixed.totalPrice.toString()).toBe("8.1");
     expect(fixed.lineItems.map((li) => [li.sku, li.quantity])).toEqual([["LATTE-OAT", 2]]);
-    expect(await db().order.findMany({ where: { shop: SHOP, id: { not: "import:A-1" } }, include: { lineItems: true }, orderBy: { id: "asc" } })).toEqual(untouched);
+    expect(await withLineItems(db(), await db().order.findMany({ where: { shop: SHOP, id: { not: "import:A-1" } }, orderBy: { id: "asc" } }))).toEqual(untouched);
   });
 
   it("imported customers yield to Shopify: an import never changes a held customer, a Shopify version replaces an imported one", async () => {
@@ -225,6 +226,7 @@ describe.each(stackKinds().filter((k) => k.queue === "postgres"))("CSV order imp
     expect(phases.at(0)).toBe("validating");
     expect(phases.at(-1)).toBe("importing");
     expect(lastBytes).toBe(Buffer.byteLength(text));
-    expect(await db().lineItem.count({ where: { shop: OTHER, order: { source: "import" } } })).toBeGreaterThanOrEqual(9_000);
+    const imported = await db().order.findMany({ where: { shop: OTHER, source: "import" }, select: { id: true } });
+    expect(await db().lineItem.count({ where: { shop: OTHER, orderId: { in: imported.map((o) => o.id) } } })).toBeGreaterThanOrEqual(9_000);
   });
 });

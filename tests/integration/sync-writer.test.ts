@@ -3,6 +3,7 @@ import { upsertOrder, upsertRefund } from "../../app/sync/orders.server";
 import { markCustomerDeleted, upsertCustomer } from "../../app/sync/customers.server";
 import { stackKinds, startTestStack, type TestStack } from "../support/stacks";
 import { customer, order } from "../support/sync-fixtures";
+import { withLineItemsOf } from "../support/line-items";
 
 const SHOP = "north-cafe.myshopify.com";
 const OTHER = "south-cafe.myshopify.com";
@@ -22,7 +23,7 @@ describe.each(stackKinds().filter((k) => k.queue === "postgres"))("sync writer o
     expect(
       await upsertOrder(db, SHOP, order({ totalPrice: "1.00", shopifyUpdatedAt: later("2026-11-01T00:00:00Z") }), "webhook"),
     ).toBe("stale");
-    const stored = await db.order.findUniqueOrThrow({ where: { shop_id: { shop: SHOP, id: "1001" } }, include: { lineItems: true } });
+    const stored = await withLineItemsOf(db, await db.order.findUniqueOrThrow({ where: { shop_id: { shop: SHOP, id: "1001" } } }));
     expect(stored.totalPrice.toString()).toBe("7.4");
     expect(stored.lineItems.map((i) => i.sku).sort()).toEqual(["CROISSANT", "LATTE-OAT"]);
   });
@@ -35,7 +36,7 @@ describe.each(stackKinds().filter((k) => k.queue === "postgres"))("sync writer o
       lineItems: [{ id: "1", productId: "9", variantId: "91", sku: "LATTE-OAT", title: "Oat latte", quantity: 2, price: "3.90" }],
     });
     expect(await upsertOrder(db, SHOP, newer, "webhook")).toBe("updated");
-    const stored = await db.order.findUniqueOrThrow({ where: { shop_id: { shop: SHOP, id: "1001" } }, include: { lineItems: true } });
+    const stored = await withLineItemsOf(db, await db.order.findUniqueOrThrow({ where: { shop_id: { shop: SHOP, id: "1001" } } }));
     expect(stored.cancelledAt?.toISOString()).toBe("2026-11-02T09:00:00.000Z");
     expect(stored.lineItems).toHaveLength(1);
     expect(stored.lineItems[0]?.quantity).toBe(2);

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { Readable } from "node:stream";
 import type { Database } from "../../app/db/prisma.server";
 import type { ImportSource } from "../../app/imports/import-orders.server";
+import { withLineItems } from "./line-items";
 
 /** A CSV text as an import source, read in small chunks like a file. */
 export function csvSource(text: string, fileName = "orders.csv"): ImportSource {
@@ -17,7 +18,7 @@ export function csvSource(text: string, fileName = "orders.csv"): ImportSource {
 /** Every trade row a shop holds, in a stable order, as plain JSON (timestamps included). */
 export async function shopSnapshot(db: Database, shop: string): Promise<string> {
   const [orders, customers, locations, refunds] = await Promise.all([
-    db.order.findMany({ where: { shop }, orderBy: { id: "asc" }, include: { lineItems: { orderBy: { id: "asc" } } } }),
+    db.order.findMany({ where: { shop }, orderBy: { id: "asc" } }).then((orders) => withLineItems(db, orders)),
     db.customer.findMany({ where: { shop }, orderBy: { id: "asc" } }),
     db.location.findMany({ where: { shop }, orderBy: { id: "asc" } }),
     db.refund.findMany({ where: { shop }, orderBy: { id: "asc" } }),

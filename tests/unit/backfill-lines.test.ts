@@ -71,7 +71,7 @@ function feed(lines: object[], batchSize: number): PreparedBatch[] {
     const before = { ...position };
     position.linesDone += 1;
     position.bytesDone += 10;
-    const batch = assembler.push(line, before);
+    const batch = assembler.push(JSON.stringify(line), before);
     if (batch) batches.push(batch);
   }
   return [...batches, ...assembler.finish(position)];
@@ -163,7 +163,7 @@ describe("customer lines", () => {
 
   it("refuses nested lines in a customers file", () => {
     const assembler = customerAssembler(10, "copy");
-    expect(() => assembler.push({ id: "gid://shopify/Metafield/1", __parentId: "gid://shopify/Customer/5" }, { linesDone: 4, bytesDone: 0 })).toThrow(
+    expect(() => assembler.push(JSON.stringify({ id: "gid://shopify/Metafield/1", __parentId: "gid://shopify/Customer/5" }), { linesDone: 4, bytesDone: 0 })).toThrow(
       /line 5: the customers file has no nested lines/,
     );
   });

@@ -1,6 +1,6 @@
 import type pg from "pg";
 import type { PreparedBatch } from "./assemble";
-import { mergeCustomers, mergeOrders, type MergeCounts } from "./merge.server";
+import { mergeCustomers, mergeOrders, writeNewOrders, type MergeCounts } from "./merge.server";
 import { stage } from "./staging.server";
 import type { StagePayload, StageTable } from "./stage-rows";
 
@@ -27,15 +27,22 @@ export interface WriteBatchOptions {
   signal?: AbortSignal;
   /** Awaited after the merge, before the progress is recorded and the batch commits (see OrderedBatchWriter). */
   beforeCommit?: () => Promise<void>;
+  /** Expect none of the batch's orders to be held yet: try writeNewOrders before merging. */
+  expectNew?: boolean;
 }
 
-export async function writeBatch(client: pg.ClientBase, target: BatchTarget, batch: PreparedBatch, options: WriteBatchOptions = {}): Promise<MergeCounts> {
+/** What a batch did: its counts, and whether its orders went straight into the tables (writeNewOrders). */
+export interface BatchOutcome extends MergeCounts {
+  wroteNew: boolean;
+}
+
+export async function writeBatch(client: pg.ClientBase, target: BatchTarget, batch: PreparedBatch, options: WriteBatchOptions = {}): Promise<BatchOutcome> {
   await client.query("BEGIN");
   try {
     // Losing the last commits in a server crash is harmless here: the batch and
     // the progress that covers it are lost together and the resume redoes them.
     await client.query("SET LOCAL synchronous_commit = off");
-    const counts = await merge(client, target.shop, batch);
+    const counts = await merge(client, target.shop, batch, options);
     await options.beforeCommit?.();
     const progress = await client.query(
       `UPDATE "BackfillRun" SET "linesDone" = $3, "bytesDone" = $4, "updatedAt" = now()
@@ -53,7 +60,7 @@ export async function writeBatch(client: pg.ClientBase, target: BatchTarget, bat
   }
 }
 
-async function merge(client: pg.ClientBase, shop: string, batch: PreparedBatch): Promise<MergeCounts> {
+async function merge(client: pg.ClientBase, shop: string, batch: PreparedBatch, options: WriteBatchOptions): Promise<BatchOutcome> {
   const payload = (table: StageTable): StagePayload => {
     const found = batch.payloads.find((candidate) => candidate.table === table);
     if (!found) throw new Error(`the ${batch.resource} batch has no ${table} rows`);
@@ -61,9 +68,14 @@ async function merge(client: pg.ClientBase, shop: string, batch: PreparedBatch):
   };
   if (batch.resource === "customers") {
     await stage(client, payload("bf_customer"));
-    return mergeCustomers(client, shop, batch.records);
+    return { ...(await mergeCustomers(client, shop, batch.records)), wroteNew: false };
+  }
+  const written = batch.payloads.find((candidate) => candidate.table === "bf_written");
+  if (options.expectNew && written) {
+    const payloads = { orders: payload("bf_order"), lineItems: payload("bf_line_item"), refunds: payload("bf_refund"), written };
+    if (await writeNewOrders(client, shop, payloads)) return { created: batch.records, updated: 0, stale: 0, wroteNew: true };
   }
   await stage(client, payload("bf_order"));
   await stage(client, payload("bf_refund"));
-  return mergeOrders(client, shop, batch.records, "backfill", payload("bf_line_item"));
+  return { ...(await mergeOrders(client, shop, batch.records, "backfill", payload("bf_line_item"))), wroteNew: false };
 }

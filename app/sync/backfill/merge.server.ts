@@ -1,8 +1,8 @@
 import type pg from "pg";
 import { z } from "zod";
 import type { SyncSource } from "../types";
-import type { StagePayload } from "./stage-rows";
-import { sendRows, stage } from "./staging.server";
+import { LINE_ITEM_COLUMNS, ORDER_COLUMNS, type StagePayload } from "./stage-rows";
+import { createStageTables, fillStageTable, sendRows, stage } from "./staging.server";
 
 /**
  * Moves a staged batch into the real tables with exactly the rules of the
@@ -22,18 +22,17 @@ export interface MergeCounts {
 
 const countsRow = z.object({ created: z.coerce.number().int(), updated: z.coerce.number().int() });
 
-/** Staged times are epoch milliseconds; the columns are UTC timestamps without zone (Prisma's DateTime). */
+/** Staged refund and customer times are epoch milliseconds; the columns are UTC timestamps without zone (Prisma's DateTime). */
 const AT_UTC = (column: string) => `(to_timestamp(${column}::bigint / 1000.0) AT TIME ZONE 'UTC')`;
 
 const WRITE_ORDERS = `
   WITH written AS (
     INSERT INTO "Order" (shop, id, name, "customerId", "locationId", channel, "sourceName", currency,
-      "totalPrice", "subtotalPrice", "totalDiscounts", "financialStatus", "processedAt", "cancelledAt",
-      "noteAttributes", "shopifyCreatedAt", "shopifyUpdatedAt", source, "createdAt", "updatedAt")
+      "totalPrice", "subtotalPrice", "totalDiscounts", "refundedAmount", "financialStatus", "processedAt",
+      "cancelledAt", "noteAttributes", "shopifyCreatedAt", "shopifyUpdatedAt", source, "createdAt", "updatedAt")
     SELECT $1, s.id, s.name, s.customer_id, s.location_id, s.channel, s.source_name, s.currency,
-      s.total_price::numeric, s.subtotal_price::numeric, s.total_discounts::numeric, s.financial_status,
-      ${AT_UTC("s.processed_at")}, ${AT_UTC("s.cancelled_at")}, s.note_attributes::jsonb,
-      ${AT_UTC("s.shopify_created_at")}, ${AT_UTC("s.shopify_updated_at")}, $2, now(), now()
+      s.total_price, s.subtotal_price, s.total_discounts, s.refunded_amount, s.financial_status, s.processed_at,
+      s.cancelled_at, s.note_attributes, s.shopify_created_at, s.shopify_updated_at, $2, now(), now()
     FROM bf_order s
     ON CONFLICT (shop, id) DO UPDATE SET
       name = EXCLUDED.name,
@@ -58,7 +57,9 @@ const WRITE_ORDERS = `
 // can end up scanning every order of the shop). Reading the shop's refunds is
 // left to a join: there are few, and ten thousand index probes per batch cost more.
 
-// Only orders this batch wrote lose their old line items; a new order has none (the foreign key sees to that).
+// Only orders this batch wrote lose their old line items. A new order has
+// none: line items are only ever written together with their order, and
+// deleted with it (there is no foreign key; see docs/decisions/0009-*).
 const DELETE_REPLACED_LINE_ITEMS = `
   DELETE FROM "LineItem"
   WHERE shop = $1 AND "orderId" = ANY (ARRAY(SELECT id FROM bf_written WHERE NOT inserted))`;
@@ -66,8 +67,6 @@ const DELETE_REPLACED_LINE_ITEMS = `
 // No ON CONFLICT: the assembler keeps one line per (order, line item), the
 // order's old lines were just deleted, and the order's row lock (taken by the
 // write above) keeps a concurrent webhook from adding any before commit.
-const LINE_ITEM_COLUMNS = ["shop", '"orderId"', "id", '"productId"', '"variantId"', "sku", "title", "quantity", "price"];
-
 const INSERT_LINE_ITEMS = `
   INSERT INTO "LineItem" (${LINE_ITEM_COLUMNS.join(", ")})
   SELECT $1, l.order_id, l.id, l.product_id, l.variant_id, l.sku, l.title, l.quantity::int, l.price::numeric
@@ -80,8 +79,8 @@ const INSERT_REFUNDS = `
   ON CONFLICT (shop, id) DO NOTHING`;
 
 // The refunded total of every written order is the sum of its Refund rows (which may include refunds that
-// arrived by webhook before the order did). A new order without refunds already holds the default 0, so
-// only the others are looked at.
+// arrived by webhook before the order did). A new order was inserted with the sum of the refunds it came
+// with, so only orders with Refund rows or updated ones are looked at, and only totals that differ change.
 const COLLECT_REFUNDED = `
   INSERT INTO bf_refunded (id, total)
   SELECT w.id, COALESCE(t.total, 0)
@@ -117,8 +116,7 @@ export async function mergeOrders(
   source: SyncSource = "backfill",
   lineItems?: StagePayload,
 ): Promise<MergeCounts> {
-  await client.query(`CREATE TEMP TABLE bf_written (id text, inserted boolean) ON COMMIT DROP`);
-  await client.query(`CREATE TEMP TABLE bf_refunded (id text, total numeric) ON COMMIT DROP`);
+  await createStageTables(client, ["bf_written"]);
   await client.query(WRITE_ORDERS, [shop, source]);
   const written = countsRow.parse(
     (await client.query(`SELECT count(*) FILTER (WHERE inserted) AS created, count(*) FILTER (WHERE NOT inserted) AS updated FROM bf_written`)).rows[0],
@@ -130,10 +128,59 @@ export async function mergeOrders(
     if (lineItems) await stage(client, lineItems);
     await client.query(INSERT_LINE_ITEMS, [shop]);
   }
+  await writeRefunds(client, shop);
+  return withStale(written, staged);
+}
+
+/** Refunds of the written orders (bf_written, bf_refund), and the refunded totals of those orders. */
+async function writeRefunds(client: pg.ClientBase, shop: string): Promise<void> {
   await client.query(INSERT_REFUNDS, [shop]);
+  await createStageTables(client, ["bf_refunded"]);
   await client.query(COLLECT_REFUNDED, [shop]);
   await client.query(UPDATE_REFUNDED, [shop]);
-  return withStale(written, staged);
+}
+
+/** The payloads of a batch whose rows carry their shop and source (see DirectTarget), in COPY text. */
+export interface NewOrderPayloads {
+  orders: StagePayload;
+  lineItems: StagePayload;
+  refunds: StagePayload;
+  /** The batch's order ids as bf_written rows (`id`, true). */
+  written: StagePayload;
+}
+
+/** PostgreSQL's unique_violation: one of the batch's orders is held already. */
+const UNIQUE_VIOLATION = "23505";
+
+/**
+ * Writes a batch of orders none of which the database holds — every batch of
+ * a shop's first backfill — by COPYing its rows straight into "Order" and
+ * "LineItem": for a new order the merge's rules come down to inserting it,
+ * and this skips the staging table, the upsert and its RETURNING for the
+ * biggest tables of the file. If any order is held already (a webhook wrote
+ * it, or the file is imported again), the unique key refuses the COPY: it is
+ * rolled back to the savepoint and the caller merges the batch instead.
+ * Returns false then. Runs inside the batch's transaction.
+ */
+export async function writeNewOrders(client: pg.ClientBase, shop: string, payloads: NewOrderPayloads): Promise<boolean> {
+  await client.query("SAVEPOINT bf_new_orders");
+  try {
+    await sendRows(client, { table: '"Order"', columns: ORDER_COLUMNS }, payloads.orders);
+  } catch (error) {
+    if (!(error instanceof Error && "code" in error && error.code === UNIQUE_VIOLATION)) throw error;
+    await client.query("ROLLBACK TO SAVEPOINT bf_new_orders");
+    return false;
+  }
+  await client.query("RELEASE SAVEPOINT bf_new_orders");
+  await sendRows(client, { table: '"LineItem"', columns: LINE_ITEM_COLUMNS }, payloads.lineItems);
+  // The refund rules are the merge's: a refund stored once, each order's
+  // refunded total the sum of its Refund rows — including refunds that came
+  // by webhook before their order did, which is why every order is listed.
+  await createStageTables(client, ["bf_written", "bf_refund"]);
+  await fillStageTable(client, payloads.written);
+  await fillStageTable(client, payloads.refunds);
+  await writeRefunds(client, shop);
+  return true;
 }
 
 const WRITE_CUSTOMERS = `

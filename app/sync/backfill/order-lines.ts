@@ -117,7 +117,10 @@ export function parseOrderLine(value: unknown, lineNumber: number): { gid: strin
 export function parseLineItemLine(value: unknown, lineNumber: number): { parentId: string; item: SyncedLineItem } {
   const line = parseLine(lineItemLine, value, lineNumber);
   return mapLine(lineNumber, () => {
-    if (!Number.isInteger(line.quantity)) throw new FieldError(`quantity must be a whole number (got ${line.quantity})`);
+    // The column is a 4-byte integer; a larger count is a malformed line, not a database error mid-batch.
+    if (!Number.isInteger(line.quantity) || Math.abs(line.quantity) > 2 ** 31 - 1) {
+      throw new FieldError(`quantity must be a whole number (got ${line.quantity})`);
+    }
     return {
       parentId: line.__parentId,
       item: {

@@ -1,7 +1,6 @@
 import type pg from "pg";
 import type { PreparedBatch } from "./assemble";
-import { writeBatch, type BatchTarget } from "./batch-writer.server";
-import type { MergeCounts } from "./merge.server";
+import { writeBatch, type BatchOutcome, type BatchTarget } from "./batch-writer.server";
 
 /**
  * Writes batches on one or more connections at once, committing them in file
@@ -15,18 +14,24 @@ import type { MergeCounts } from "./merge.server";
  * (one on the row lock, the other here, for the commit): a batch sharing an
  * id with the batch before it is flagged by the assembler and starts only
  * after that batch has committed.
+ *
+ * While batches keep finding only new orders (a first backfill, or a resumed
+ * one), the next batch is written as all new (writeNewOrders); once one found
+ * orders already held (webhooks got there first, or the file is imported
+ * again), the following batches merge until one creates every order again.
  */
 export class OrderedBatchWriter {
   private readonly lanes: Promise<void>[];
   private lastCommit: Promise<void> = Promise.resolve();
   private failure: unknown = null;
   private submitted = 0;
+  private lastAllNew = true;
 
   constructor(
     private readonly clients: readonly pg.ClientBase[],
     private readonly target: BatchTarget,
     private readonly signal: AbortSignal | undefined,
-    private readonly onWritten: (counts: MergeCounts, batch: PreparedBatch) => void,
+    private readonly onWritten: (outcome: BatchOutcome, batch: PreparedBatch) => void,
   ) {
     this.lanes = clients.map(() => Promise.resolve());
   }
@@ -40,9 +45,11 @@ export class OrderedBatchWriter {
     if (batch.afterPrevious) await this.lastCommit.catch(() => {});
     this.rethrow();
     const previous = this.lastCommit;
-    const committed = writeBatch(client, this.target, batch, { signal: this.signal, beforeCommit: () => previous }).then((counts) =>
-      this.onWritten(counts, batch),
-    );
+    const expectNew = this.lastAllNew && !batch.afterPrevious;
+    const committed = writeBatch(client, this.target, batch, { signal: this.signal, beforeCommit: () => previous, expectNew }).then((counts) => {
+      this.lastAllNew = counts.created === batch.records;
+      this.onWritten(counts, batch);
+    });
     this.lastCommit = committed;
     this.lanes[lane] = committed.catch((error: unknown) => {
       this.failure ??= error;

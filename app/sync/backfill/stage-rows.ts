@@ -1,10 +1,15 @@
-import type { SyncedCustomer, SyncedOrder } from "../types";
+import { sumDecimals } from "./line-fields";
+import type { SyncSource, SyncedCustomer, SyncedLineItem, SyncedOrder, SyncedRefund } from "../types";
 
 /**
- * Records as rows of the staging tables (see staging.server.ts). Every staging
- * column is text: the database casts once, in the merge, whichever way the
- * rows arrived. Times travel as milliseconds since the epoch: exact, and far
- * cheaper to write than ISO strings a million times over.
+ * Records as rows of the staging tables (see staging.server.ts).
+ *
+ * Order rows are laid out exactly as the "Order" table's columns, in the
+ * text its types read (times as ISO 8601 UTC, money as decimals), so the same
+ * bytes can go either into the staging table, to be merged, or straight into
+ * "Order" when every order of a batch is new (see writeNewOrders). Line item
+ * rows likewise match "LineItem". The other tables stay all text, cast once in
+ * the merge; their times travel as milliseconds since the epoch.
  *
  * A record is encoded as soon as it is complete, so a batch waiting for its
  * transaction is a few long strings rather than millions of small objects —
@@ -18,23 +23,71 @@ export type StageValue = string | null;
  */
 export type StageMode = "copy" | "insert";
 
-/** Column lists of the staging tables, in row order. */
-export const STAGE_COLUMNS = {
+/** Where rows that may skip the staging tables are going: they carry the shop and the source themselves. */
+export interface DirectTarget {
+  shop: string;
+  source: SyncSource;
+}
+
+const TIME = "timestamp(3)";
+const MONEY = "numeric(18,4)";
+
+/** Columns of the staging tables with their types, in row order. */
+export const STAGE_TABLES = {
+  // "Order"'s columns, in the order of ORDER_COLUMNS. Shop, source, the row's
+  // updatedAt and the refunded total (the sum of the order's refunds in the
+  // file) are only read when the rows go straight into "Order" (whose
+  // createdAt then takes its default, now()); the merge takes them from its
+  // parameters and the Refund rows.
   bf_order: [
-    "id", "name", "customer_id", "location_id", "channel", "source_name", "currency", "total_price", "subtotal_price",
-    "total_discounts", "financial_status", "processed_at", "cancelled_at", "note_attributes", "shopify_created_at",
-    "shopify_updated_at",
+    ["shop", "text"], ["id", "text"], ["name", "text"], ["customer_id", "text"], ["location_id", "text"], ["channel", "text"],
+    ["source_name", "text"], ["currency", "text"], ["total_price", MONEY], ["subtotal_price", MONEY], ["total_discounts", MONEY],
+    ["refunded_amount", MONEY], ["financial_status", "text"], ["processed_at", TIME], ["cancelled_at", TIME], ["note_attributes", "jsonb"],
+    ["shopify_created_at", TIME], ["shopify_updated_at", TIME], ["source", "text"], ["updated_at", TIME],
   ],
   // The shop leads so that the same rows can go straight into "LineItem" (see mergeOrders).
-  bf_line_item: ["shop", "order_id", "id", "product_id", "variant_id", "sku", "title", "quantity", "price"],
-  bf_refund: ["id", "order_id", "amount", "created_at"],
-  bf_customer: [
-    "id", "email", "phone", "first_name", "last_name", "email_marketing_state", "email_marketing_at", "sms_marketing_state",
-    "sms_marketing_at", "tags", "shopify_created_at", "shopify_updated_at",
+  bf_line_item: [
+    ["shop", "text"], ["order_id", "text"], ["id", "text"], ["product_id", "text"], ["variant_id", "text"], ["sku", "text"],
+    ["title", "text"], ["quantity", "text"], ["price", "text"],
   ],
-} as const;
+  bf_refund: [["id", "text"], ["order_id", "text"], ["amount", "text"], ["created_at", "text"]],
+  bf_customer: [
+    ["id", "text"], ["email", "text"], ["phone", "text"], ["first_name", "text"], ["last_name", "text"], ["email_marketing_state", "text"],
+    ["email_marketing_at", "text"], ["sms_marketing_state", "text"], ["sms_marketing_at", "text"], ["tags", "text"],
+    ["shopify_created_at", "text"], ["shopify_updated_at", "text"],
+  ],
+  // The orders a batch wrote (merge: from its RETURNING; all new: the batch's ids).
+  bf_written: [["id", "text"], ["inserted", "boolean"]],
+  // The refunded totals the merge recomputed (not rows of the file).
+  bf_refunded: [["id", "text"], ["total", "numeric"]],
+} as const satisfies Record<string, readonly (readonly [string, string])[]>;
 
-export type StageTable = keyof typeof STAGE_COLUMNS;
+export type StageTable = keyof typeof STAGE_TABLES;
+
+const names = (columns: readonly (readonly [string, string])[]) => columns.map(([name]) => name);
+
+/** Column names of each staging table, in row order. */
+export const STAGE_COLUMNS: Record<StageTable, string[]> = {
+  bf_order: names(STAGE_TABLES.bf_order),
+  bf_line_item: names(STAGE_TABLES.bf_line_item),
+  bf_refund: names(STAGE_TABLES.bf_refund),
+  bf_customer: names(STAGE_TABLES.bf_customer),
+  bf_written: names(STAGE_TABLES.bf_written),
+  bf_refunded: names(STAGE_TABLES.bf_refunded),
+};
+
+/** "Order"'s columns as bf_order rows hold them. */
+export const ORDER_COLUMNS = [
+  "shop", "id", "name", '"customerId"', '"locationId"', "channel", '"sourceName"', "currency", '"totalPrice"', '"subtotalPrice"',
+  '"totalDiscounts"', '"refundedAmount"', '"financialStatus"', '"processedAt"', '"cancelledAt"', '"noteAttributes"', '"shopifyCreatedAt"',
+  '"shopifyUpdatedAt"', "source", '"updatedAt"',
+];
+
+/** "LineItem"'s columns as bf_line_item rows hold them. */
+export const LINE_ITEM_COLUMNS = ["shop", '"orderId"', "id", '"productId"', '"variantId"', "sku", "title", "quantity", "price"];
+
+/** PostgreSQL reads this as the transaction's start time, as `now()`: what the merge writes as updatedAt. */
+const NOW = "now";
 
 /** One staging table's rows, ready to send. */
 export type StagePayload =
@@ -63,14 +116,19 @@ export class StageBuffer {
   }
 
   add(values: readonly StageValue[]): void {
-    this.rows += 1;
     if (this.mode === "insert") {
+      this.rows += 1;
       for (let i = 0; i < values.length; i++) this.columns[i]?.push(values[i] ?? null);
       return;
     }
-    let line = copyValue(values[0] ?? null);
-    for (let i = 1; i < values.length; i++) line += `\t${copyValue(values[i] ?? null)}`;
-    this.piece += `${line}\n`;
+    this.addText(copyRow(values));
+  }
+
+  /** Rows already in COPY text (`copy` mode only): one or more lines, each ending in a newline. */
+  addText(text: string, rows = 1): void {
+    if (this.mode !== "copy") throw new Error(`${this.table} takes COPY text only in copy mode`);
+    this.rows += rows;
+    this.piece += text;
     if (this.piece.length >= PIECE_SIZE) {
       this.pieces.push(Buffer.from(this.piece));
       this.piece = "";
@@ -99,6 +157,7 @@ export class StageBuffer {
 }
 
 const epochMs = (date: Date | null): StageValue => (date === null ? null : String(date.getTime()));
+const isoTime = (date: Date | null): StageValue => (date === null ? null : date.toISOString());
 
 export interface OrderBuffers {
   bf_order: StageBuffer;
@@ -106,12 +165,10 @@ export interface OrderBuffers {
   bf_refund: StageBuffer;
 }
 
-/**
- * `shop` leads each line item row; it is needed only when the rows go straight
- * into "LineItem" (mergeOrders with `lineItems`), the staged path takes the shop from the merge.
- */
-export function addOrderRows(buffers: OrderBuffers, order: SyncedOrder, shop: string | null = null): void {
-  buffers.bf_order.add([
+/** The bf_order row of an order (its line items and refunds are rows of their own). */
+export function orderRow(order: SyncedOrder, target: DirectTarget | null): StageValue[] {
+  return [
+    target?.shop ?? null,
     order.id,
     order.name,
     order.customerId,
@@ -122,17 +179,35 @@ export function addOrderRows(buffers: OrderBuffers, order: SyncedOrder, shop: st
     order.totalPrice,
     order.subtotalPrice,
     order.totalDiscounts,
+    sumDecimals(order.refunds.map((refund) => refund.amount)),
     order.financialStatus,
-    epochMs(order.processedAt),
-    epochMs(order.cancelledAt),
+    isoTime(order.processedAt),
+    isoTime(order.cancelledAt),
     JSON.stringify(order.noteAttributes),
-    epochMs(order.shopifyCreatedAt),
-    epochMs(order.shopifyUpdatedAt),
-  ]);
-  for (const item of order.lineItems) {
-    buffers.bf_line_item.add([shop, order.id, item.id, item.productId, item.variantId, item.sku, item.title, String(item.quantity), item.price]);
-  }
-  for (const refund of order.refunds) buffers.bf_refund.add([refund.id, refund.orderId, refund.amount, epochMs(refund.createdAt)]);
+    isoTime(order.shopifyCreatedAt),
+    isoTime(order.shopifyUpdatedAt),
+    target?.source ?? null,
+    NOW,
+  ];
+}
+
+export function lineItemRow(orderId: string, item: SyncedLineItem, target: DirectTarget | null): StageValue[] {
+  return [target?.shop ?? null, orderId, item.id, item.productId, item.variantId, item.sku, item.title, String(item.quantity), item.price];
+}
+
+/**
+ * An order's rows. With a `target` (shop and source) they can also go straight
+ * into "Order" and "LineItem" (see mergeOrders and writeNewOrders); without
+ * one, only through the staging tables, where the merge supplies both.
+ */
+export function addOrderRows(buffers: OrderBuffers, order: SyncedOrder, target: DirectTarget | null = null): void {
+  buffers.bf_order.add(orderRow(order, target));
+  for (const item of order.lineItems) buffers.bf_line_item.add(lineItemRow(order.id, item, target));
+  for (const refund of order.refunds) buffers.bf_refund.add(refundRow(refund));
+}
+
+export function refundRow(refund: SyncedRefund): StageValue[] {
+  return [refund.id, refund.orderId, refund.amount, epochMs(refund.createdAt)];
 }
 
 export function addCustomerRow(buffer: StageBuffer, customer: SyncedCustomer): void {
@@ -164,4 +239,11 @@ const COPY_ESCAPES: Record<string, string> = { "\\": "\\\\", "\n": "\\n", "\r": 
 export function copyValue(value: StageValue): string {
   if (value === null) return "\\N";
   return COPY_SPECIAL.test(value) ? value.replace(/[\\\n\r\t]/g, (c) => COPY_ESCAPES[c] ?? c) : value;
+}
+
+/** One row in COPY's text format, newline included. */
+export function copyRow(values: readonly StageValue[]): string {
+  let line = copyValue(values[0] ?? null);
+  for (let i = 1; i < values.length; i++) line += `\t${copyValue(values[i] ?? null)}`;
+  return `${line}\n`;
 }

@@ -2,7 +2,7 @@ import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
-import { STAGE_COLUMNS, type StageMode, type StagePayload, type StageTable } from "./stage-rows";
+import { STAGE_COLUMNS, STAGE_TABLES, type StageMode, type StagePayload, type StageTable } from "./stage-rows";
 
 export type { StageMode };
 
@@ -10,9 +10,12 @@ export type { StageMode };
  * Staging tables: a batch of the bulk file lands here first, then one set-based
  * merge per table moves it into the real tables with the sync writer's rules.
  *
- * They are temporary and dropped at commit: each batch is one transaction, so
- * nothing outlives it, and the embedded database (whose socket connections
- * all share PGlite's single session) never sees two batches' tables at once.
+ * They are temporary tables of the session, made on first use and emptied at
+ * every commit (ON COMMIT DELETE ROWS): each batch is one transaction, so no
+ * row outlives it, and the embedded database (whose socket connections all
+ * share PGlite's single session) never sees two batches' rows at once. Made
+ * once per session rather than once per batch, they spare the catalog a
+ * table's creation and removal per batch and table.
  *
  * How rows get in:
  * - `copy`: COPY … FROM STDIN (pg-copy-streams), the fastest path PostgreSQL has.
@@ -27,11 +30,15 @@ export function stageModeFor(databaseKind: "embedded" | "postgres"): StageMode {
   return databaseKind === "embedded" ? "insert" : "copy";
 }
 
-/** Creates staging tables, dropped at commit. */
+/**
+ * Makes the staging tables ready in the current transaction: empty (fill each
+ * at most once per transaction), and emptied again at commit or rollback.
+ */
 export async function createStageTables(client: pg.ClientBase, tables: readonly StageTable[]): Promise<void> {
   for (const table of tables) {
     // Table and column names are this module's constants, never input.
-    await client.query(`CREATE TEMP TABLE ${table} (${STAGE_COLUMNS[table].map((column) => `${column} text`).join(", ")}) ON COMMIT DROP`);
+    const columns = STAGE_TABLES[table].map(([column, type]) => `${column} ${type}`).join(", ");
+    await client.query(`CREATE TEMP TABLE IF NOT EXISTS ${table} (${columns}) ON COMMIT DELETE ROWS`);
   }
 }
 
@@ -58,6 +65,7 @@ export async function sendRows(client: pg.ClientBase, into: { table: string; col
     await pipeline(Readable.from(payload.pieces), client.query(copyFrom(`COPY ${into.table} (${columns}) FROM STDIN`)));
     return;
   }
-  const unnest = payload.columns.map((_, index) => `$${index + 1}::text[]`).join(", ");
+  // Each array as its staging column's type: the values are that type's text.
+  const unnest = STAGE_TABLES[payload.table].map(([, type], index) => `$${index + 1}::${type}[]`).join(", ");
   await client.query(`INSERT INTO ${into.table} (${columns}) SELECT * FROM unnest(${unnest})`, payload.columns);
 }
