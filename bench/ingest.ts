@@ -3,29 +3,51 @@
  * app (web server and workers, real PostgreSQL, BullMQ on Redis), beside a bare
  * node:http handler doing only HMAC + one INSERT, measured in the same run.
  *
- *   npm run bench:ingest [-- --orders 20000 --concurrency 32]
+ *   npm run bench:ingest [-- --orders 20000 --concurrency 32 --warmup 1000 --roles split]
+ *
+ * --roles split runs the app as it is deployed at scale: a web process
+ * (ROLE=web) and a worker process (ROLE=worker); --roles all runs both in one
+ * process (ROLE=all). Both servers get the same warm-up, then the same client
+ * sends the same number of distinct webhooks at the same concurrency.
  *
  * Reports acknowledged webhooks/s with p50/p99 latency, and end-to-end orders/s
- * until every order is durable in the Order table. Ends with one line of JSON.
+ * until every order is durable in the Order table; the CPU seconds each
+ * process spent; the load average before and after. Ends with one line of JSON.
  */
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { loadavg } from "node:os";
 import { parseArgs } from "node:util";
+import { Queue } from "bullmq";
 import pg from "pg";
 import { applyMigrations } from "../app/db/migrations.server";
 import { createPrismaClient } from "../app/db/prisma.server";
 import { registerInstall } from "../app/shops/shops.server";
+import { QUEUE_NAMES } from "../jobs/queues";
 import { StandinStore, webhookPayload, buildWebhookRequest } from "../standin";
-import { spawnApp } from "../tests/support/app-process";
-import { runLoad, type LoadRequest } from "./support/load";
+import { spawnApp, type AppProcess } from "../tests/support/app-process";
+import { CpuMeter, processTree } from "./support/cpu";
+import { runLoad, type LoadRequest, type LoadResult } from "./support/load";
 
 const { values } = parseArgs({
-  options: { orders: { type: "string", default: "20000" }, concurrency: { type: "string", default: "32" } },
+  options: {
+    orders: { type: "string", default: "20000" },
+    concurrency: { type: "string", default: "32" },
+    warmup: { type: "string", default: "1000" },
+    roles: { type: "string", default: "split" },
+  },
 });
 const ORDERS = positiveInt("--orders", values.orders);
 const CONCURRENCY = positiveInt("--concurrency", values.concurrency);
+const WARMUP = positiveInt("--warmup", values.warmup);
+const ROLES = values.roles;
+if (ROLES !== "split" && ROLES !== "all") {
+  console.error(`bench:ingest: --roles must be split or all (got ${JSON.stringify(ROLES)})`);
+  process.exit(2);
+}
 const SERVER_URL = process.env.BENCH_DATABASE_URL ?? process.env.DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
-const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
+// A Redis database of its own: the app's queues use a fixed prefix, and other runs may share the server.
+const REDIS_URL = withRedisDatabase(process.env.REDIS_URL ?? "redis://127.0.0.1:6379", 1 + Math.floor(Math.random() * 15));
 const SECRET = "regulars-demo-api-secret";
 const SHOP = "bench-cafe.myshopify.com";
 
@@ -38,6 +60,20 @@ function positiveInt(flag: string, value: string | undefined): number {
   return n;
 }
 
+function withRedisDatabase(url: string, database: number): string {
+  const parsed = new URL(url);
+  parsed.pathname = `/${database}`;
+  return parsed.toString();
+}
+
+async function obliterateQueues(redisUrl: string): Promise<void> {
+  for (const name of QUEUE_NAMES) {
+    const queue = new Queue(name, { connection: { url: redisUrl } });
+    await queue.obliterate({ force: true });
+    await queue.close();
+  }
+}
+
 async function createDatabase(admin: pg.Client): Promise<{ url: string; name: string }> {
   const name = `regulars_bench_${randomBytes(4).toString("hex")}`;
   await admin.query(`CREATE DATABASE ${name}`);
@@ -46,8 +82,8 @@ async function createDatabase(admin: pg.Client): Promise<{ url: string; name: st
   return { url: url.toString(), name };
 }
 
-/** Distinct signed orders/create deliveries built from one realistic payload. */
-function buildRequests(path: string): LoadRequest[] {
+/** Distinct signed orders/create deliveries built from one realistic payload: warm-up first, then the measured ones. */
+function buildRequests(path: string): { warmup: LoadRequest[]; measured: LoadRequest[] } {
   const store = new StandinStore();
   store.addShop({ domain: SHOP, ianaTimezone: "Europe/London" });
   const customer = store.addCustomer(SHOP, { email: "bench@example.com" });
@@ -63,7 +99,7 @@ function buildRequests(path: string): LoadRequest[] {
   const baseId = 7_000_000_000_000;
   // Event ids are unique per run: BullMQ keeps finished jobs a day and ignores a re-added id.
   const run = randomBytes(4).toString("hex");
-  return Array.from({ length: ORDERS }, (_, i) => {
+  const requests = Array.from({ length: WARMUP + ORDERS }, (_, i) => {
     const payload = { ...template, id: baseId + i, name: `#B${i}`, admin_graphql_api_id: `gid://shopify/Order/${baseId + i}` };
     const signed = buildWebhookRequest(
       { shop: SHOP, topic: "orders/create", payload, address: `http://bench${path}`, eventId: `bench-${run}-${i}` },
@@ -71,13 +107,14 @@ function buildRequests(path: string): LoadRequest[] {
     );
     return { path, headers: signed.headers, body: signed.body };
   });
+  return { warmup: requests.slice(0, WARMUP), measured: requests.slice(WARMUP) };
 }
 
-function progress(label: string) {
-  return (done: number) => process.stderr.write(`\r${label} ${done}/${ORDERS}`);
+function progress(label: string, total: number) {
+  return (done: number) => process.stderr.write(`\r${label} ${done}/${total}`);
 }
 
-async function waitForRows(url: string, table: string, count: number, timeoutMs = 120_000): Promise<void> {
+async function waitForRows(url: string, table: string, count: number, timeoutMs = 180_000): Promise<void> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   const deadline = Date.now() + timeoutMs;
@@ -94,6 +131,25 @@ async function waitForRows(url: string, table: string, count: number, timeoutMs 
   }
 }
 
+/** The PostgreSQL backends serving a database now. */
+async function backendsOf(admin: pg.Client, database: string): Promise<number[]> {
+  const { rows } = await admin.query<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE datname = $1`, [database]);
+  return rows.map((row) => row.pid);
+}
+
+/** Resolves once the process has printed its start-up line (a worker serves no HTTP to wait for). */
+async function announced(app: AppProcess, pattern: RegExp): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (!pattern.test(app.output())) {
+    if (app.child.exitCode !== null) throw new Error(`process exited before starting:\n${app.output()}`);
+    if (Date.now() > deadline) throw new Error(`process did not start within 60 s:\n${app.output()}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
+const loadAverage = () => loadavg().map((n) => round(n, 2)).join(" ");
+
 // Always measure the current code: build the app as `npm start` would serve it.
 const build = spawnSync("npx", ["remix", "vite:build"], { stdio: ["ignore", "ignore", "inherit"] });
 if (build.status !== 0) {
@@ -101,51 +157,94 @@ if (build.status !== 0) {
   process.exit(1);
 }
 
+const loadBefore = loadAverage();
 const admin = new pg.Client({ connectionString: SERVER_URL });
 await admin.connect();
 const appDb = await createDatabase(admin);
 const rawDb = await createDatabase(admin);
+await obliterateQueues(REDIS_URL);
+// Stopped however the run ends, so that no server outlives it.
+const spawned: AppProcess[] = [];
+const spawnTracked = (...args: Parameters<typeof spawnApp>) => {
+  const app = spawnApp(...args);
+  spawned.push(app);
+  return app;
+};
 try {
   await applyMigrations(appDb.url);
   const db = createPrismaClient(appDb.url);
   await registerInstall(db, { domain: SHOP, name: "Bench Cafe" });
   await db.$disconnect();
 
-  // The app as deployed on one machine: web and workers in one process (ROLE=all).
-  const app = spawnApp({ DEMO: "1", DATABASE_URL: appDb.url, REDIS_URL, WEB_BUNDLE: "build", NODE_ENV: "test", WORKER_CONCURRENCY: "8" });
-  const appOrigin = await app.ready;
-  const requests = buildRequests("/webhooks/orders/create");
-  await runLoad(appOrigin, buildRequests("/webhooks/orders/create").slice(0, 1).map((r) => ({ ...r, body: r.body })), 1); // warm the route
+  const env = { DEMO: "1", DATABASE_URL: appDb.url, REDIS_URL, WEB_BUNDLE: "build", NODE_ENV: "test", WORKER_CONCURRENCY: "8" };
+  const processes: Record<string, AppProcess> =
+    ROLES === "split"
+      ? { web: spawnTracked({ ...env, ROLE: "web" }), worker: spawnTracked({ ...env, ROLE: "worker" }) }
+      : { app: spawnTracked({ ...env, ROLE: "all" }) };
+  const [front] = Object.values(processes);
+  if (!front) throw new Error("no app process");
+  const appOrigin = await front.ready;
+  for (const app of Object.values(processes)) await announced(app, /regulars: database .*; role /);
+
+  const appRequests = buildRequests("/webhooks/orders/create");
+  const appWarmup = await runLoad(appOrigin, appRequests.warmup, CONCURRENCY);
+  if (appWarmup.ok !== WARMUP) throw new Error(`the app acknowledged ${appWarmup.ok} of ${WARMUP} warm-up webhooks: ${JSON.stringify(appWarmup.statuses)}`);
+  await waitForRows(appDb.url, `"Order"`, WARMUP);
+
+  const appCpu = new CpuMeter(async () => ({
+    ...Object.fromEntries(Object.entries(processes).map(([name, app]) => [name, app.child.pid === undefined ? [] : processTree(app.child.pid)])),
+    postgres: await backendsOf(admin, appDb.name),
+    client: [process.pid],
+  }));
+  await appCpu.start();
   const started = performance.now();
-  const ack = await runLoad(appOrigin, requests, CONCURRENCY, progress("app"));
+  const ack = await runLoad(appOrigin, appRequests.measured, CONCURRENCY, progress("app", ORDERS));
   if (ack.ok !== ORDERS) throw new Error(`the app acknowledged ${ack.ok} of ${ORDERS} webhooks: ${JSON.stringify(ack.statuses)}`);
-  await waitForRows(appDb.url, `"Order"`, ORDERS).catch((error: unknown) => {
-    console.error(`\n${String(error)}\n--- app output ---\n${app.output().slice(-3000)}`);
+  await waitForRows(appDb.url, `"Order"`, WARMUP + ORDERS).catch((error: unknown) => {
+    console.error(`\n${String(error)}\n--- app output ---\n${Object.values(processes).map((app) => app.output().slice(-3000)).join("\n")}`);
     throw error;
   });
   const e2eSeconds = (performance.now() - started) / 1000;
+  const appCpuSeconds = await appCpu.stop();
   process.stderr.write("\n");
-  await app.stop("SIGINT");
+  for (const app of Object.values(processes)) await app.stop("SIGINT");
 
-  const rawProcess = spawnApp({}, { script: "bench/support/raw-webhook-server.ts", args: [rawDb.url, SECRET] });
+  const rawProcess = spawnTracked({}, { script: "bench/support/raw-webhook-server.ts", args: [rawDb.url, SECRET] });
   const rawOrigin = await rawProcess.ready;
-  const raw = await runLoad(rawOrigin, buildRequests("/"), CONCURRENCY, progress("raw"));
+  const rawRequests = buildRequests("/");
+  const rawWarmup = await runLoad(rawOrigin, rawRequests.warmup, CONCURRENCY);
+  if (rawWarmup.ok !== WARMUP) throw new Error(`the raw handler acknowledged ${rawWarmup.ok} of ${WARMUP} warm-up webhooks`);
+  const rawCpu = new CpuMeter(async () => ({
+    raw: rawProcess.child.pid === undefined ? [] : processTree(rawProcess.child.pid),
+    postgres: await backendsOf(admin, rawDb.name),
+    client: [process.pid],
+  }));
+  await rawCpu.start();
+  const raw = await runLoad(rawOrigin, rawRequests.measured, CONCURRENCY, progress("raw", ORDERS));
   if (raw.ok !== ORDERS) throw new Error(`the raw handler acknowledged ${raw.ok} of ${ORDERS}: ${JSON.stringify(raw.statuses)}`);
-  await waitForRows(rawDb.url, "raw_order", ORDERS);
+  await waitForRows(rawDb.url, "raw_order", WARMUP + ORDERS);
+  const rawCpuSeconds = await rawCpu.stop();
   process.stderr.write("\n");
   await rawProcess.stop("SIGINT");
+  const loadAfter = loadAverage();
 
-  const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
   const e2e = ORDERS / e2eSeconds;
-  console.log(`orders=${ORDERS} concurrency=${CONCURRENCY} (PostgreSQL ${SERVER_URL.replace(/\/\/.*@/, "//")}, Redis ${REDIS_URL})`);
-  console.log(`app  ack ${round(ack.perSecond)} webhooks/s  p50 ${ack.p50Ms} ms  p99 ${ack.p99Ms} ms  statuses ${JSON.stringify(ack.statuses)}`);
-  console.log(`app  end-to-end ${round(e2e)} orders/s (${round(e2eSeconds, 2)} s until all ${ORDERS} were in "Order")`);
-  console.log(`raw  ${round(raw.perSecond)} orders/s  p50 ${raw.p50Ms} ms  p99 ${raw.p99Ms} ms  statuses ${JSON.stringify(raw.statuses)}`);
+  const line = (result: LoadResult) => `ack ${round(result.perSecond)} webhooks/s  p50 ${result.p50Ms} ms  p99 ${result.p99Ms} ms`;
+  const cpu = (seconds: Record<string, number | null>) =>
+    Object.entries(seconds)
+      .map(([name, s]) => `${name} ${s === null ? "n/a" : `${s} s`}`)
+      .join(", ");
+  console.log(`orders=${ORDERS} concurrency=${CONCURRENCY} warmup=${WARMUP} roles=${ROLES} (PostgreSQL ${SERVER_URL.replace(/\/\/.*@/, "//")}, Redis ${REDIS_URL})`);
+  console.log(`load average before ${loadBefore}, after ${loadAfter}`);
+  console.log(`app  ${line(ack)}  end-to-end ${round(e2e)} orders/s (${round(e2eSeconds, 2)} s until all ${ORDERS} were in "Order")`);
+  console.log(`raw  ${line(raw)}  end-to-end ${round(raw.perSecond)} orders/s (answered after its INSERT)`);
+  console.log(`CPU  app: ${cpu(appCpuSeconds)}; raw: ${cpu(rawCpuSeconds)} (PostgreSQL: backends alive at the end)`);
   console.log(
     JSON.stringify({
       bench: "ingest",
       orders: ORDERS,
       concurrency: CONCURRENCY,
+      roles: ROLES,
       ack_per_s: round(ack.perSecond),
       p50_ms: ack.p50Ms,
       p99_ms: ack.p99Ms,
@@ -155,8 +254,10 @@ try {
     }),
   );
 } finally {
+  for (const app of spawned) await app.stop("SIGINT");
   await admin.query(`DROP DATABASE IF EXISTS ${appDb.name} WITH (FORCE)`);
   await admin.query(`DROP DATABASE IF EXISTS ${rawDb.name} WITH (FORCE)`);
   await admin.end();
+  await obliterateQueues(REDIS_URL);
 }
 process.exit(0);

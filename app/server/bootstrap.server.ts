@@ -4,7 +4,7 @@ import { setRuntime, type Runtime } from "../runtime.server";
 import { startRuntime, stopRuntime } from "../startup.server";
 import { ensureDemoShop } from "../shops/demo.server";
 import { listInstalledShops } from "../shops/shops.server";
-import { scheduleShopJobs } from "../../jobs/schedules.server";
+import { scheduleShopAnalytics, scheduleShopJobs } from "../../jobs/schedules.server";
 import { startWorkers, stopWorkers } from "../../jobs/workers.server";
 import type { JobWorker } from "../../jobs/backend.server";
 import { startWebServer, type WebServer } from "./web.server";
@@ -26,7 +26,7 @@ export async function bootstrap(config: Config): Promise<void> {
       workers = startWorkers({ runtime, db: runtime.db, jobs: runtime.jobs, concurrency: config.workerConcurrency });
       await scheduleAllShops(runtime);
     }
-    if (config.role === "web" || config.role === "all") web = await startWebServer(config);
+    if (config.role === "web" || config.role === "all") web = await startWebServer(config, runtime);
     announce(runtime, web);
   } catch (error) {
     await stopAll(runtime, web, workers).catch(() => {});
@@ -67,6 +67,7 @@ async function stopAll(runtime: Runtime, web: WebServer | undefined, workers: Jo
 async function scheduleAllShops(runtime: Runtime): Promise<void> {
   for (const shop of await listInstalledShops(runtime.db)) {
     await scheduleShopJobs(runtime.jobs, shop.domain, runtime.config.heartbeatIntervalSeconds);
+    await scheduleShopAnalytics(runtime.db, runtime.jobs, shop.domain);
   }
 }
 

@@ -5,6 +5,9 @@ import { createRequestHandler } from "@remix-run/express";
 import type { ServerBuild } from "@remix-run/node";
 import express from "express";
 import type { Config } from "../config.server";
+import type { Runtime } from "../runtime.server";
+import { createWebhookEndpoint } from "../webhooks/http.server";
+import { requestWebhookDrain } from "../../jobs/drain.server";
 
 export interface WebServer {
   url: string;
@@ -14,11 +17,20 @@ export interface WebServer {
 /**
  * The HTTP side: Remix behind Express. With WEB_BUNDLE=vite, Vite compiles the
  * routes on demand (development); with `build`, the output of `npm run build`
- * is served (production and the demo).
+ * is served (production and the demo). Webhooks are answered before Remix
+ * (app/webhooks/http.server.ts).
  */
-export async function startWebServer(config: Config): Promise<WebServer> {
+export async function startWebServer(config: Config, runtime: Runtime): Promise<WebServer> {
   const app = express();
   app.disable("x-powered-by");
+  // The one Shopify module is loaded here only when serving: it configures the app from Shopify credentials.
+  const { validateWebhook } = await import("../shopify.server");
+  const webhooks = await createWebhookEndpoint({
+    databaseUrl: runtime.database.url,
+    validate: validateWebhook,
+    requestDrain: (shop) => requestWebhookDrain(runtime.jobs, shop),
+  });
+  app.use("/webhooks", (request, response) => webhooks.handle(request, response));
   let closeVite = async () => {};
   let build: ServerBuild | (() => Promise<ServerBuild>);
   if (config.webBundle === "build") {
@@ -55,6 +67,7 @@ export async function startWebServer(config: Config): Promise<WebServer> {
         // Idle keep-alive sockets would otherwise hold close() open.
         server.closeIdleConnections();
       });
+      await webhooks.close();
       await closeVite();
     },
   };

@@ -1,20 +1,32 @@
 import pg from "pg";
 import type { Runtime } from "../runtime.server";
-import type { SyncedCustomer, SyncedOrder } from "../sync/types";
-import { StageBuffer, addCustomerRow, addOrderRows } from "../sync/backfill/stage-rows";
-import { createStageTables, fillStageTable, stageModeFor, type StageMode } from "../sync/backfill/staging.server";
-import { mergeCustomers, mergeOrders } from "../sync/backfill/merge.server";
-import { customerPayload, orderPayload, toSyncedCustomer, toSyncedOrder } from "./payloads";
+import { stageModeFor, type StageMode } from "../sync/backfill/staging.server";
+import { customerPayload, orderPayload, refundPayload, toSyncedCustomer, toSyncedOrder, toSyncedRefund } from "./payloads";
 import { isWebhookTopic, type WebhookTopic } from "./topics";
-import { applyWebhook, markDeliveriesProcessed, markWebhookFailed } from "./process.server";
+import { applyWebhook, markWebhookFailed } from "./process.server";
+import { applySetBased, type SetBasedDelivery, type SetBasedOutcome } from "./set-based.server";
+import { linkSubscriptionsFromOrder } from "../push/subscriptions.server";
+import { requestMemberUpdates } from "../../jobs/analytics.server";
+import { YIELD_EVERY, yieldToEventLoop } from "./event-loop";
+import { assertNever } from "../lib/assert-never";
 
-/** Deliveries applied per transaction. */
-export const DRAIN_BATCH = 500;
+/** Deliveries read (and, mostly, applied) per transaction. */
+export const DRAIN_BATCH = 1000;
+
+/**
+ * After a batch that was not full, the drain waits this long before reading
+ * again, so that under steady traffic it applies a few large batches a second
+ * rather than many small ones: each transaction has a fixed cost (staging
+ * tables, commit) that a batch of a few deliveries does not amortise. An
+ * order reaches the Order table this much later at most.
+ */
+export const DRAIN_GATHER_MS = 100;
 
 interface Delivery {
   eventId: string;
   webhookId: string;
-  topic: WebhookTopic;
+  /** As stored; intake records only topics it knows, so anything else is marked failed. */
+  topic: string;
   apiVersion: string;
   triggeredAt: Date | null;
   payload: unknown;
@@ -28,47 +40,79 @@ export interface DrainResult {
 
 /**
  * Applies a shop's received webhook deliveries in arrival order, a batch at a
- * time. Orders and customers — nearly all the traffic — are written with
- * set-based statements (the same merge the backfill uses, with the same
- * rules as the one-at-a-time writer); every other topic is applied one by one
- * after them. One drain runs per shop at a time (the job's deduplication), and
- * every step is idempotent, so a crash anywhere only means work is redone.
+ * time. Orders, customers and refunds — nearly all the traffic — are written
+ * with set-based statements, a run of consecutive ones per transaction
+ * (app/webhooks/set-based.server.ts); any other topic is applied on its own
+ * where it stands in the order, so a run never jumps over it (a customer
+ * deleted between two updates stays deleted). One drain runs per shop at a
+ * time (the job's deduplication), and every step is idempotent, so a crash
+ * anywhere only means work is redone.
  */
-export async function drainWebhooks(runtime: Runtime, shop: string): Promise<DrainResult> {
+export async function drainWebhooks(
+  runtime: Runtime,
+  shop: string,
+  options: { batchSize?: number; gatherMs?: number } = {},
+): Promise<DrainResult> {
+  const batchSize = options.batchSize ?? DRAIN_BATCH;
+  const gatherMs = options.gatherMs ?? DRAIN_GATHER_MS;
   const result: DrainResult = { applied: 0, failed: 0, batches: 0 };
   const client = new pg.Client({ connectionString: runtime.database.url });
   await client.connect();
   try {
+    const mode = await stageModeOf(client, runtime);
     for (;;) {
-      const batch = await nextBatch(client, shop);
+      const batch = await nextBatch(client, shop, batchSize);
       if (batch.length === 0) return result;
       result.batches += 1;
-      const { setBased, oneByOne, malformed } = partition(batch);
-      for (const bad of malformed) {
-        await markWebhookFailed(runtime, { shop, eventId: bad.eventId }, bad.error);
-        result.failed += 1;
+      const full = batch.length === batchSize;
+      for (const step of await plan(batch)) {
+        switch (step.kind) {
+          case "set-based": {
+            const outcome = await applySetBased(client, mode, shop, step.deliveries);
+            result.applied += step.deliveries.length;
+            await afterOrders(runtime, shop, outcome);
+            break;
+          }
+          case "one":
+            await applyWebhook(runtime, {
+              shop,
+              topic: step.topic,
+              eventId: step.delivery.eventId,
+              webhookId: step.delivery.webhookId,
+              apiVersion: step.delivery.apiVersion,
+              triggeredAt: step.delivery.triggeredAt?.toISOString() ?? null,
+              body: step.delivery.payload,
+            });
+            result.applied += 1;
+            // Every row of the shop is gone, the rest of this batch's deliveries with them.
+            if (step.topic === "shop/redact") return result;
+            break;
+          case "malformed":
+            await markWebhookFailed(runtime, { shop, eventId: step.eventId }, step.error);
+            result.failed += 1;
+            break;
+          default:
+            return assertNever(step, "drain step");
+        }
       }
-      await writeSetBased(client, runtime, shop, setBased);
-      result.applied += setBased.length;
-      for (const delivery of oneByOne) {
-        await applyWebhook(runtime, {
-          shop,
-          topic: delivery.topic,
-          eventId: delivery.eventId,
-          webhookId: delivery.webhookId,
-          apiVersion: delivery.apiVersion,
-          triggeredAt: delivery.triggeredAt?.toISOString() ?? null,
-          body: delivery.payload,
-        });
-        result.applied += 1;
-      }
+      if (!full && gatherMs > 0) await new Promise((resolve) => setTimeout(resolve, gatherMs));
     }
   } finally {
     await client.end();
   }
 }
 
-async function nextBatch(client: pg.Client, shop: string): Promise<Delivery[]> {
+/**
+ * Once a run is committed: the members whose orders changed get their visits,
+ * features, predictions and segments brought up to date (a job), and a
+ * browser that ordered is linked to the member's push subscriptions.
+ */
+async function afterOrders(runtime: Runtime, shop: string, outcome: SetBasedOutcome): Promise<void> {
+  for (const order of outcome.orders) await linkSubscriptionsFromOrder(runtime.db, shop, order, order.at);
+  await requestMemberUpdates(runtime.jobs, shop, [...outcome.customerIds]);
+}
+
+async function nextBatch(client: pg.Client, shop: string, size: number): Promise<Delivery[]> {
   const { rows } = await client.query<{
     eventId: string;
     webhookId: string;
@@ -79,48 +123,73 @@ async function nextBatch(client: pg.Client, shop: string): Promise<Delivery[]> {
   }>(
     `SELECT "eventId", "webhookId", topic, "apiVersion", "triggeredAt", payload FROM "WebhookDelivery"
      WHERE shop = $1 AND status = 'received' ORDER BY "receivedAt", "eventId" LIMIT $2`,
-    [shop, DRAIN_BATCH],
+    [shop, size],
   );
-  return rows.flatMap((row) =>
-    isWebhookTopic(row.topic) ? [{ ...row, topic: row.topic, apiVersion: row.apiVersion ?? "" }] : [],
-  );
+  return rows.map((row) => ({ ...row, apiVersion: row.apiVersion ?? "" }));
 }
 
-interface Partitioned {
-  setBased: Array<{ eventId: string } & ({ kind: "order"; order: SyncedOrder } | { kind: "customer"; customer: SyncedCustomer })>;
-  oneByOne: Delivery[];
-  malformed: Array<{ eventId: string; error: string }>;
-}
+type Step =
+  | { kind: "set-based"; deliveries: SetBasedDelivery[] }
+  | { kind: "one"; topic: WebhookTopic; delivery: Delivery }
+  | { kind: "malformed"; eventId: string; error: string };
 
-function partition(batch: Delivery[]): Partitioned {
-  const result: Partitioned = { setBased: [], oneByOne: [], malformed: [] };
-  for (const delivery of batch) {
-    if (delivery.payload === null) {
-      result.malformed.push({ eventId: delivery.eventId, error: "delivery has no stored payload" });
+/**
+ * The batch as steps in arrival order: consecutive set-based deliveries form
+ * one step, any other topic is a step of its own. A malformed delivery is
+ * recorded as failed wherever it stands; it has no effect to order.
+ */
+async function plan(batch: Delivery[]): Promise<Step[]> {
+  const steps: Step[] = [];
+  let run: SetBasedDelivery[] = [];
+  const closeRun = () => {
+    if (run.length > 0) steps.push({ kind: "set-based", deliveries: run });
+    run = [];
+  };
+  for (const [index, delivery] of batch.entries()) {
+    if (index > 0 && index % YIELD_EVERY === 0) await yieldToEventLoop();
+    const { topic } = delivery;
+    if (!isWebhookTopic(topic)) {
+      steps.push({ kind: "malformed", eventId: delivery.eventId, error: `unsupported topic ${topic}` });
       continue;
     }
-    switch (delivery.topic) {
-      case "orders/create":
-      case "orders/updated":
-      case "orders/paid":
-      case "orders/cancelled": {
-        const parsed = orderPayload.safeParse(delivery.payload);
-        if (parsed.success) result.setBased.push({ eventId: delivery.eventId, kind: "order", order: toSyncedOrder(parsed.data) });
-        else result.malformed.push({ eventId: delivery.eventId, error: parsed.error.issues[0]?.message ?? "invalid order" });
-        break;
-      }
-      case "customers/create":
-      case "customers/update": {
-        const parsed = customerPayload.safeParse(delivery.payload);
-        if (parsed.success) result.setBased.push({ eventId: delivery.eventId, kind: "customer", customer: toSyncedCustomer(parsed.data) });
-        else result.malformed.push({ eventId: delivery.eventId, error: parsed.error.issues[0]?.message ?? "invalid customer" });
-        break;
-      }
-      default:
-        result.oneByOne.push(delivery);
+    const read = readSetBased(topic, delivery);
+    if (read === null) {
+      closeRun();
+      steps.push({ kind: "one", topic, delivery });
+    } else if ("error" in read) {
+      steps.push({ kind: "malformed", eventId: delivery.eventId, error: read.error });
+    } else {
+      run.push(read);
     }
   }
-  return result;
+  closeRun();
+  return steps;
+}
+
+/** The delivery as a set-based write, its parse error, or null for a topic applied on its own. */
+function readSetBased(topic: WebhookTopic, delivery: Delivery): SetBasedDelivery | { error: string } | null {
+  const { eventId, payload } = delivery;
+  if (payload === null) return { error: "delivery has no stored payload" };
+  switch (topic) {
+    case "orders/create":
+    case "orders/updated":
+    case "orders/paid":
+    case "orders/cancelled": {
+      const parsed = orderPayload.safeParse(payload);
+      return parsed.success ? { eventId, kind: "order", order: toSyncedOrder(parsed.data) } : { error: parsed.error.issues[0]?.message ?? "invalid order" };
+    }
+    case "customers/create":
+    case "customers/update": {
+      const parsed = customerPayload.safeParse(payload);
+      return parsed.success ? { eventId, kind: "customer", customer: toSyncedCustomer(parsed.data) } : { error: parsed.error.issues[0]?.message ?? "invalid customer" };
+    }
+    case "refunds/create": {
+      const parsed = refundPayload.safeParse(payload);
+      return parsed.success ? { eventId, kind: "refund", refund: toSyncedRefund(parsed.data) } : { error: parsed.error.issues[0]?.message ?? "invalid refund" };
+    }
+    default:
+      return null;
+  }
 }
 
 /**
@@ -132,49 +201,4 @@ async function stageModeOf(client: pg.Client, runtime: Runtime): Promise<StageMo
   if (runtime.database.kind === "embedded") return stageModeFor("embedded");
   const { rows } = await client.query<{ version: string }>("SELECT version()");
   return stageModeFor(rows[0]?.version.includes("PGlite") ? "embedded" : "postgres");
-}
-
-/** The newest version of each record: a set-based write touches a row once. */
-function newestById<T extends { id: string }>(records: T[], version: (record: T) => number): T[] {
-  const newest = new Map<string, T>();
-  for (const record of records) {
-    const held = newest.get(record.id);
-    if (!held || version(record) >= version(held)) newest.set(record.id, record);
-  }
-  return [...newest.values()];
-}
-
-async function writeSetBased(client: pg.Client, runtime: Runtime, shop: string, deliveries: Partitioned["setBased"]): Promise<void> {
-  if (deliveries.length === 0) return;
-  const mode = await stageModeOf(client, runtime);
-  const orders = newestById(
-    deliveries.flatMap((d) => (d.kind === "order" ? [d.order] : [])),
-    (o) => o.shopifyUpdatedAt.getTime(),
-  );
-  const customers = newestById(
-    deliveries.flatMap((d) => (d.kind === "customer" ? [d.customer] : [])),
-    (c) => c.shopifyUpdatedAt?.getTime() ?? 0,
-  );
-  await client.query("BEGIN");
-  try {
-    if (orders.length > 0) {
-      const buffers = { bf_order: new StageBuffer("bf_order", mode), bf_line_item: new StageBuffer("bf_line_item", mode), bf_refund: new StageBuffer("bf_refund", mode) };
-      for (const order of orders) addOrderRows(buffers, order);
-      await createStageTables(client, ["bf_order", "bf_line_item", "bf_refund"]);
-      for (const buffer of Object.values(buffers)) await fillStageTable(client, buffer.take());
-      await mergeOrders(client, shop, orders.length, "webhook");
-    }
-    if (customers.length > 0) {
-      const buffer = new StageBuffer("bf_customer", mode);
-      for (const customer of customers) addCustomerRow(buffer, customer);
-      await createStageTables(client, ["bf_customer"]);
-      await fillStageTable(client, buffer.take());
-      await mergeCustomers(client, shop, customers.length, "webhook");
-    }
-    await markDeliveriesProcessed(client, shop, deliveries.map((d) => d.eventId));
-    await client.query("COMMIT");
-  } catch (error) {
-    await client.query("ROLLBACK").catch(() => {});
-    throw error;
-  }
 }

@@ -1,6 +1,7 @@
 import type { Database } from "../db/prisma.server";
 import { isWebhookTopic, normaliseTopic, type WebhookTopic } from "./topics";
-import { parseWebhookBody } from "./parse";
+import { webhookBodyError } from "./parse";
+import { UnstorablePayloadError, type DeliveryToRecord, type RecordedDelivery } from "./record.server";
 
 /** Largest body accepted: a big order with hundreds of lines is well under this. */
 export const MAX_WEBHOOK_BYTES = 2 * 1024 * 1024;
@@ -20,17 +21,32 @@ export interface WebhookJob {
   body: unknown;
 }
 
+/** The parts of an HTTP request intake reads, whatever server received it. */
+export interface IncomingWebhook {
+  method: string;
+  /** A header's value by its name in lower case. */
+  header(name: string): string | undefined;
+  /** The body as text, or null once it exceeds `limit` bytes (the rest is not read). */
+  readBody(limit: number): Promise<string | null>;
+}
+
 export interface IntakeDeps {
-  db: Database;
   /** Verifies the HMAC over the raw body through the Shopify library. */
-  validate(rawBody: string, request: Request): Promise<WebhookCheck>;
-  /** Asks for the shop's received deliveries to be applied (one drain per shop runs at a time). */
-  requestDrain(shop: string): Promise<void>;
+  validate(rawBody: string, request: IncomingWebhook): Promise<WebhookCheck>;
+  /**
+   * Records the delivery durably under its event id and, unless it was
+   * already applied, asks for the shop's drain (app/webhooks/record.server.ts).
+   */
+  record(delivery: DeliveryToRecord): Promise<RecordedDelivery>;
 }
 
 export type IntakeResult = { status: 200 | 400 | 401 | 405 | 413; message: string; duplicate?: boolean };
 
 const SHOP_DOMAIN = /^[a-z0-9][a-z0-9-]*\.myshopify\.com$/;
+
+/** Unsigned headers the check may leave to intake (Shopify's names, in lower case). */
+const EVENT_ID_HEADER = "x-shopify-event-id";
+const TRIGGERED_AT_HEADER = "x-shopify-triggered-at";
 
 /**
  * The whole of webhook intake: verify, record the delivery with its payload,
@@ -38,11 +54,11 @@ const SHOP_DOMAIN = /^[a-z0-9][a-z0-9-]*\.myshopify\.com$/;
  * work is in the shop's drain job, app/webhooks/drain.server.ts).
  * Nothing is stored for a forged, unsigned or malformed request.
  */
-export async function receiveWebhook(deps: IntakeDeps, request: Request): Promise<IntakeResult> {
+export async function receiveWebhook(deps: IntakeDeps, request: IncomingWebhook): Promise<IntakeResult> {
   if (request.method !== "POST") return { status: 405, message: "webhooks are POSTed" };
-  const declared = Number(request.headers.get("content-length") ?? "0");
+  const declared = Number(request.header("content-length") ?? "0");
   if (declared > MAX_WEBHOOK_BYTES) return tooLarge();
-  const rawBody = await readLimited(request, MAX_WEBHOOK_BYTES);
+  const rawBody = await request.readBody(MAX_WEBHOOK_BYTES);
   if (rawBody === null) return tooLarge();
 
   const check = await deps.validate(rawBody, request);
@@ -56,50 +72,37 @@ export async function receiveWebhook(deps: IntakeDeps, request: Request): Promis
   const topic = normaliseTopic(check.topic);
   if (!isWebhookTopic(topic)) return { status: 400, message: `unsupported topic ${check.topic}` };
   if (!SHOP_DOMAIN.test(check.domain)) return { status: 400, message: "invalid shop domain" };
-  const parsed = parseWebhookBody(topic, rawBody);
-  if (!parsed.ok) return { status: 400, message: parsed.error };
+  const malformed = webhookBodyError(topic, rawBody);
+  if (malformed !== null) return { status: 400, message: malformed };
 
   // Shopify's guidance: de-duplicate on the event id (retries reuse it; the webhook id may differ).
-  const eventId = check.eventId ?? check.webhookId;
-  const triggeredAt = check.triggeredAt && !Number.isNaN(Date.parse(check.triggeredAt)) ? new Date(check.triggeredAt) : null;
-  // A retry of a delivery that failed gets another chance; one already applied has no second effect.
-  const rows = await deps.db.$queryRaw<Array<{ inserted: boolean; status: string }>>`
-    INSERT INTO "WebhookDelivery" (shop, "eventId", "webhookId", topic, "apiVersion", "triggeredAt", payload)
-    VALUES (${check.domain}, ${eventId}, ${check.webhookId}, ${topic}, ${check.apiVersion}, ${triggeredAt}, ${rawBody}::jsonb)
-    ON CONFLICT (shop, "eventId") DO UPDATE SET
-      status = CASE WHEN "WebhookDelivery".status = 'failed' THEN 'received' ELSE "WebhookDelivery".status END
-    RETURNING (xmax = 0) AS inserted, status`;
-  const delivery = rows[0];
-  if (delivery && !delivery.inserted && delivery.status === "processed") {
+  // An empty header counts as absent, as it does for the library.
+  const eventId = check.eventId || request.header(EVENT_ID_HEADER) || check.webhookId;
+  const triggered = check.triggeredAt || request.header(TRIGGERED_AT_HEADER);
+  const triggeredAt = triggered && !Number.isNaN(Date.parse(triggered)) ? new Date(triggered) : null;
+  let delivery: RecordedDelivery;
+  try {
+    delivery = await deps.record({
+      shop: check.domain,
+      eventId,
+      webhookId: check.webhookId,
+      topic,
+      apiVersion: check.apiVersion,
+      triggeredAt,
+      payload: rawBody,
+    });
+  } catch (error) {
+    if (error instanceof UnstorablePayloadError) return { status: 400, message: error.message };
+    throw error;
+  }
+  if (!delivery.inserted && delivery.status === "processed") {
     return { status: 200, message: "already processed", duplicate: true };
   }
-  // New, or seen but not yet applied (a crash may have lost its drain job):
-  // asking for a drain again is safe, there is at most one per shop.
-  await deps.requestDrain(check.domain);
-  return { status: 200, message: "accepted", duplicate: delivery ? !delivery.inserted : false };
+  return { status: 200, message: "accepted", duplicate: !delivery.inserted };
 }
 
 function tooLarge(): IntakeResult {
   return { status: 413, message: `body over ${MAX_WEBHOOK_BYTES} bytes` };
-}
-
-/** Reads the body as text, giving up (null) past `limit` bytes without buffering the rest. */
-async function readLimited(request: Request, limit: number): Promise<string | null> {
-  if (!request.body) return "";
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      await reader.cancel();
-      return null;
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString("utf8");
 }
 
 /**

@@ -42,20 +42,23 @@ export function payloadSchema(topic: WebhookTopic): z.ZodType | null {
   }
 }
 
-export type ParsedBody = { ok: true; body: unknown } | { ok: false; error: string };
-
-/** JSON-parses and validates a webhook body for its topic; the error names the first bad field. */
-export function parseWebhookBody(topic: WebhookTopic, rawBody: string): ParsedBody {
+/**
+ * JSON-parses and validates a webhook body for its topic: null when it is
+ * valid, else what is wrong (naming the first bad field). Intake keeps only
+ * the raw body; the parsed one is dropped here rather than held while the
+ * delivery is written.
+ */
+export function webhookBodyError(topic: WebhookTopic, rawBody: string): string | null {
   let json: unknown;
   try {
     json = JSON.parse(rawBody);
   } catch {
-    return { ok: false, error: "body is not JSON" };
+    return "body is not JSON";
   }
   const schema = payloadSchema(topic);
-  if (!schema) return { ok: true, body: json };
+  if (!schema) return null;
   const result = schema.safeParse(json);
-  if (result.success) return { ok: true, body: json };
+  if (result.success) return null;
   const issue = result.error.issues[0];
-  return { ok: false, error: `${topic} payload: ${issue?.path.join(".") || "body"} ${issue?.message ?? "is invalid"}` };
+  return `${topic} payload: ${issue?.path.join(".") || "body"} ${issue?.message ?? "is invalid"}`;
 }

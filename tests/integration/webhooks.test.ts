@@ -6,6 +6,7 @@ import { StandinStore, webhookPayload } from "../../standin";
 import { spawnApp, waitFor, type AppProcess } from "../support/app-process";
 import { freshDatabase, stackKinds } from "../support/stacks";
 import { sendWebhook } from "../support/webhooks";
+import { withLineItemsOf } from "../support/line-items";
 
 const SHOP = "north-cafe.myshopify.com";
 const OTHER = "south-cafe.myshopify.com";
@@ -61,7 +62,8 @@ describe.each(stackKinds())("webhook intake and processing on $name", (kind) => 
     expect(sent.status).toBe(200);
     await processed(SHOP, sent.eventId);
     const id = order.id.split("/").pop() ?? "";
-    const stored = await db.order.findUnique({ where: { shop_id: { shop: SHOP, id } }, include: { lineItems: true } });
+    const found = await db.order.findUnique({ where: { shop_id: { shop: SHOP, id } } });
+    const stored = found && (await withLineItemsOf(db, found));
     expect(stored?.channel).toBe("pos");
     expect(stored?.lineItems.map((l) => l.sku)).toEqual(["FLAT-WHITE"]);
     expect(stored?.source).toBe("webhook");

@@ -1,0 +1,160 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { WEBHOOK_HEADER_NAMES } from "@shopify/shopify-api";
+import pg from "pg";
+import { DrainRequests } from "./drain-requests";
+import { receiveWebhook, type IncomingWebhook, type IntakeResult, type WebhookCheck } from "./intake.server";
+import { DEFAULT_RECORDER_OPTIONS, DeliveryRecorder, type RecorderOptions } from "./record.server";
+
+export interface WebhookEndpointDeps {
+  databaseUrl: string;
+  /** The Shopify library's webhook check (`validateWebhook` in app/shopify.server.ts). */
+  validate(rawBody: string, rawRequest: Request): Promise<WebhookCheck>;
+  /** Puts the shop's drain job on the queue (jobs/drain.server.ts). */
+  requestDrain(shop: string): Promise<void>;
+  /** Batching of the intake statement; whether it is prepared is decided here, by asking the database. */
+  recorder?: Pick<RecorderOptions, "maxInFlight" | "maxBatch">;
+}
+
+/**
+ * Under sustained traffic a shop's drain is requested at most this often (a
+ * drain already running picks up everything recorded before its next read;
+ * the request only matters once it has stopped).
+ */
+const DRAIN_FOLLOW_UP_MS = 20;
+
+/** How long closing waits for drain requests still on their way to the queue. */
+const CLOSE_GRACE_MS = 5_000;
+
+export interface WebhookEndpoint {
+  /** Answers one request to /webhooks/…; never throws. */
+  handle(request: IncomingMessage, response: ServerResponse): void;
+  close(): Promise<void>;
+}
+
+/**
+ * Every webhook subscription in shopify.app.toml (`/webhooks/<topic>`; the
+ * topic is in the signed headers) is answered here, in front of Remix: intake
+ * needs the raw body, a few headers and one database statement, and Remix's
+ * pipeline (a Fetch Request and Response per request, route matching) was a
+ * large part of what each webhook cost (docs/decisions/0008-webhook-ingest-path.md).
+ */
+export async function createWebhookEndpoint(deps: WebhookEndpointDeps): Promise<WebhookEndpoint> {
+  const options = deps.recorder ?? DEFAULT_RECORDER_OPTIONS;
+  const pool = new pg.Pool({ connectionString: deps.databaseUrl, max: options.maxInFlight });
+  // An idle connection that drops is replaced on the next statement; the statement that needed it reports the error.
+  pool.on("error", (error) => console.error("regulars: webhook intake connection lost:", error.message));
+  // DATABASE_URL may point at an embedded database another process serves: ask the server what it is.
+  const recorderOptions: RecorderOptions = { ...options, prepared: !(await isEmbeddedDatabase(pool)) };
+  const drains = new DrainRequests(deps.requestDrain, { followUpDelayMs: DRAIN_FOLLOW_UP_MS });
+  const recorder = new DeliveryRecorder(
+    pool,
+    (shop) => {
+      // The delivery is recorded; if the queue cannot be reached, the next delivery or the heartbeat asks again.
+      drains.request(shop).catch((error: unknown) => console.error(`regulars: could not request the webhook drain of ${shop}:`, error));
+    },
+    recorderOptions,
+  );
+  const intake = {
+    validate: (rawBody: string, request: IncomingWebhook) => deps.validate(rawBody, libraryRequest(request)),
+    record: recorder.record.bind(recorder),
+  };
+  return {
+    handle(request, response) {
+      receiveWebhook(intake, incomingWebhook(request)).then(
+        (result) => answer(response, result),
+        (error: unknown) => {
+          console.error("regulars: webhook intake failed:", error);
+          answer(response, { status: 500, message: "could not record the delivery" });
+        },
+      );
+    },
+    async close() {
+      // Requests still on their way to the queue get a moment; if it is unreachable, the heartbeat asks later.
+      await Promise.race([drains.idle(), new Promise((resolve) => setTimeout(resolve, CLOSE_GRACE_MS).unref())]);
+      await pool.end();
+    },
+  };
+}
+
+async function isEmbeddedDatabase(pool: pg.Pool): Promise<boolean> {
+  const { rows } = await pool.query<{ version: string }>("SELECT version()");
+  return rows[0]?.version.includes("PGlite") ?? false;
+}
+
+/**
+ * The headers the library's webhook check requires, for Shopify's webhook and
+ * event header sets alike: the signature, topic, shop, API version and
+ * webhook id. The event id and trigger time, which it only copies from the
+ * request (they are not signed), intake reads itself.
+ */
+const LIBRARY_HEADERS = Object.values(WEBHOOK_HEADER_NAMES).flatMap((names) =>
+  [names.hmac, names.topic, names.domain, names.apiVersion, names.webhookId].map((name) => String(name).toLowerCase()),
+);
+
+/**
+ * The request as the library's web adapter takes it, with only the headers
+ * its check requires: it canonicalises every header it is given several
+ * times over, which for a real request's dozen headers cost more than the HMAC.
+ */
+function libraryRequest(request: IncomingWebhook): Request {
+  const headers = new Headers();
+  for (const name of LIBRARY_HEADERS) {
+    const value = request.header(name);
+    if (value !== undefined) headers.set(name, value);
+  }
+  return new Request("http://localhost/webhooks", { method: request.method, headers });
+}
+
+function incomingWebhook(request: IncomingMessage): IncomingWebhook {
+  return {
+    method: request.method ?? "GET",
+    header(name) {
+      const value = request.headers[name];
+      return Array.isArray(value) ? value.join(", ") : value;
+    },
+    readBody: (limit) => readBody(request, limit),
+  };
+}
+
+function readBody(request: IncomingMessage, limit: number): Promise<string | null> {
+  return new Promise((resolve, reject) => {
+    let chunks: Buffer[] = [];
+    let size = 0;
+    let settled = false;
+    const settle = (outcome: () => void) => {
+      settled = true;
+      // The listeners outlive the read; the chunks need not.
+      chunks = [];
+      outcome();
+    };
+    request.on("data", (chunk: Buffer) => {
+      if (settled) return;
+      size += chunk.byteLength;
+      if (size > limit) {
+        // Stop reading: the answer closes the connection (see `answer`).
+        request.pause();
+        settle(() => resolve(null));
+        return;
+      }
+      chunks.push(chunk);
+    });
+    request.on("end", () => {
+      if (settled) return;
+      const body = chunks.length === 1 ? (chunks[0]?.toString("utf8") ?? "") : Buffer.concat(chunks, size).toString("utf8");
+      settle(() => resolve(body));
+    });
+    request.on("error", (error) => {
+      if (settled) return;
+      settle(() => reject(error));
+    });
+  });
+}
+
+function answer(response: ServerResponse, result: IntakeResult | { status: 500; message: string }): void {
+  if (response.headersSent) return;
+  const headers: Record<string, string> = { "Content-Type": "text/plain", "Content-Length": String(Buffer.byteLength(result.message)) };
+  if (result.status === 405) headers.Allow = "POST";
+  // The rest of an oversized body is never read: the connection cannot carry another request.
+  if (result.status === 413) headers.Connection = "close";
+  response.writeHead(result.status, headers).end(result.message);
+}
