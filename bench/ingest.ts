@@ -3,7 +3,7 @@
  * app (web server and workers, real PostgreSQL, BullMQ on Redis), beside a bare
  * node:http handler doing only HMAC + one INSERT, measured in the same run.
  *
- *   npm run bench:ingest [-- --orders 20000 --concurrency 32 --warmup 1000 --roles split]
+ *   npm run bench:ingest [-- --orders 20000 --concurrency 32 --warmup 1000 --customers 1 --roles split]
  *
  * --roles split runs the app as it is deployed at scale: a web process
  * (ROLE=web) and a worker process (ROLE=worker); --roles all runs both in one
@@ -34,12 +34,14 @@ const { values } = parseArgs({
     orders: { type: "string", default: "20000" },
     concurrency: { type: "string", default: "32" },
     warmup: { type: "string", default: "1000" },
+    customers: { type: "string", default: "1" },
     roles: { type: "string", default: "split" },
   },
 });
 const ORDERS = positiveInt("--orders", values.orders);
 const CONCURRENCY = positiveInt("--concurrency", values.concurrency);
 const WARMUP = positiveInt("--warmup", values.warmup);
+const CUSTOMERS = positiveInt("--customers", values.customers);
 const ROLES = values.roles;
 if (ROLES !== "split" && ROLES !== "all") {
   console.error(`bench:ingest: --roles must be split or all (got ${JSON.stringify(ROLES)})`);
@@ -82,24 +84,33 @@ async function createDatabase(admin: pg.Client): Promise<{ url: string; name: st
   return { url: url.toString(), name };
 }
 
-/** Distinct signed orders/create deliveries built from one realistic payload: warm-up first, then the measured ones. */
+/**
+ * Distinct signed orders/create deliveries, warm-up first, then the measured
+ * ones: realistic payloads from the Shopify stand-in, the orders spread over
+ * CUSTOMERS customers in turn. One customer (the default, as in the first
+ * version, so figures compare) keeps the member analytics the drain asks for
+ * to one member per batch; many customers make it do more.
+ */
 function buildRequests(path: string): { warmup: LoadRequest[]; measured: LoadRequest[] } {
   const store = new StandinStore();
   store.addShop({ domain: SHOP, ianaTimezone: "Europe/London" });
-  const customer = store.addCustomer(SHOP, { email: "bench@example.com" });
-  const order = store.addOrder(SHOP, {
-    customerId: customer.id,
-    sourceName: "pos",
-    lineItems: [
-      { title: "Oat latte", quantity: 1, price: "3.90", sku: "LATTE-OAT" },
-      { title: "Croissant", quantity: 2, price: "2.80", sku: "CROISSANT" },
-    ],
+  const templates = Array.from({ length: CUSTOMERS }, (_, c) => {
+    const customer = store.addCustomer(SHOP, { email: `bench-${c}@example.com` });
+    const order = store.addOrder(SHOP, {
+      customerId: customer.id,
+      sourceName: "pos",
+      lineItems: [
+        { title: "Oat latte", quantity: 1, price: "3.90", sku: "LATTE-OAT" },
+        { title: "Croissant", quantity: 2, price: "2.80", sku: "CROISSANT" },
+      ],
+    });
+    return webhookPayload(store, SHOP, "orders/create", order.id);
   });
-  const template = webhookPayload(store, SHOP, "orders/create", order.id);
   const baseId = 7_000_000_000_000;
   // Event ids are unique per run: BullMQ keeps finished jobs a day and ignores a re-added id.
   const run = randomBytes(4).toString("hex");
   const requests = Array.from({ length: WARMUP + ORDERS }, (_, i) => {
+    const template = templates[i % templates.length];
     const payload = { ...template, id: baseId + i, name: `#B${i}`, admin_graphql_api_id: `gid://shopify/Order/${baseId + i}` };
     const signed = buildWebhookRequest(
       { shop: SHOP, topic: "orders/create", payload, address: `http://bench${path}`, eventId: `bench-${run}-${i}` },
@@ -234,7 +245,7 @@ try {
     Object.entries(seconds)
       .map(([name, s]) => `${name} ${s === null ? "n/a" : `${s} s`}`)
       .join(", ");
-  console.log(`orders=${ORDERS} concurrency=${CONCURRENCY} warmup=${WARMUP} roles=${ROLES} (PostgreSQL ${SERVER_URL.replace(/\/\/.*@/, "//")}, Redis ${REDIS_URL})`);
+  console.log(`orders=${ORDERS} concurrency=${CONCURRENCY} warmup=${WARMUP} customers=${CUSTOMERS} roles=${ROLES} (PostgreSQL ${SERVER_URL.replace(/\/\/.*@/, "//")}, Redis ${REDIS_URL})`);
   console.log(`load average before ${loadBefore}, after ${loadAfter}`);
   console.log(`app  ${line(ack)}  end-to-end ${round(e2e)} orders/s (${round(e2eSeconds, 2)} s until all ${ORDERS} were in "Order")`);
   console.log(`raw  ${line(raw)}  end-to-end ${round(raw.perSecond)} orders/s (answered after its INSERT)`);
