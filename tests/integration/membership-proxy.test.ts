@@ -130,9 +130,11 @@ describe.each(stackKinds().filter((k) => k.queue === "postgres"))("membership th
     expect(events).toEqual([expect.objectContaining({ kind: "membership", action: "granted", via: "storefront", text: CONSENT })]);
     expect((await proxy("")).json).toMatchObject({ membership: { status: "active" } });
 
-    await waitFor("the member tag in Shopify", async () => (shopifyTags().includes(MEMBER_TAG) ? true : undefined));
+    // The sync writes the tag, then the metafield: wait for the second.
+    const metafield = await waitFor("the membership metafield in Shopify", async () =>
+      shopifyTags().includes(MEMBER_TAG) ? standin.store.metafield(DEMO_SHOP, customer.gid, "$app:regulars", "membership") : undefined,
+    );
     expect(shopifyTags()).toEqual(["vip", MEMBER_TAG]);
-    const metafield = standin.store.metafield(DEMO_SHOP, customer.gid, "$app:regulars", "membership");
     expect(JSON.parse(metafield?.value ?? "null")).toMatchObject({ status: "active", joinedVia: "storefront" });
   });
 
