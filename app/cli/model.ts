@@ -1,12 +1,10 @@
 import { CommanderError, Option, type Command } from "commander";
 import { z } from "zod";
-import { recomputeFeatures } from "../analytics/features.server";
 import { fitShopModel, MODEL_UNITS, type ModelFitResult } from "../analytics/model.server";
-import { rebuildVisits } from "../analytics/visits.server";
 import type { Config } from "../config.server";
-import type { Database } from "../db/prisma.server";
 import { shopSettingsSchema } from "../imports/shop-settings";
-import { CliInputError, withDatabase } from "./shop";
+import { ensureVisits, requireShop } from "./analytics-data";
+import { withDatabase } from "./shop";
 
 /**
  * `regulars model fit`: fits the shop's BG/NBD visit model and prints its
@@ -67,33 +65,6 @@ export function registerModelCommands(program: Command, loadConfig: () => Config
 /** Prints the message as commander prints its own usage errors, and exits 2. */
 function usageError(command: Command, message: string): never {
   command.error(`error: ${message}`, { exitCode: USAGE_EXIT_CODE, code: "regulars.invalidFlag" });
-}
-
-async function requireShop(db: Database, shop: string): Promise<void> {
-  const known = await db.shop.findUnique({ where: { domain: shop }, select: { domain: true } });
-  if (!known) {
-    throw new CliInputError(
-      `Shop ${shop} is not known to Regulars. Install the app on it, or register it with: regulars shop create ${shop} --timezone Area/City --currency XXX`,
-    );
-  }
-}
-
-/** A shop with orders but no visits yet (an import, a fresh backfill): build visits and features once so the fit sees them. */
-async function ensureVisits(db: Database, shop: string): Promise<void> {
-  const [visit, feature] = await Promise.all([
-    db.visit.findFirst({ where: { shop }, select: { customerId: true } }),
-    db.memberFeature.findFirst({ where: { shop }, select: { customerId: true } }),
-  ]);
-  if (visit && feature) return;
-  if (!visit) {
-    const order = await db.order.findFirst({ where: { shop, customerId: { not: null }, cancelledAt: null }, select: { id: true } });
-    if (!order) return;
-    console.error(`${shop} has orders but no visits yet: building visits and member features from its orders first.`);
-    await rebuildVisits(db, shop);
-  } else {
-    console.error(`${shop} has visits but no member features yet: computing them first.`);
-  }
-  await recomputeFeatures(db, shop);
 }
 
 function dateKey(date: Date): string {
