@@ -28,6 +28,7 @@ import { recomputeShop } from "../app/analytics/recompute.server";
 import { updateMembersAfterOrders } from "../app/analytics/incremental.server";
 import { retentionMatrix } from "../app/analytics/cohorts/retention.server";
 import { BENCH_SHOP, BENCH_TIMEZONE, ORDER_COLUMNS, writeAnalyticsFixture } from "./analytics-fixture";
+import { withPeakRss } from "./support/memory";
 
 const { values } = parseArgs({
   options: {
@@ -54,20 +55,6 @@ function positiveInt(flag: string, text: string | undefined): number {
   return value;
 }
 
-/** Peak resident memory while `work` runs, sampled every 20 ms. */
-async function withPeakRss<T>(work: () => Promise<T>): Promise<{ value: T; peakRssMb: number }> {
-  let peak = process.memoryUsage().rss;
-  const timer = setInterval(() => {
-    peak = Math.max(peak, process.memoryUsage().rss);
-  }, 20);
-  try {
-    const value = await work();
-    peak = Math.max(peak, process.memoryUsage().rss);
-    return { value, peakRssMb: round(peak / 2 ** 20) };
-  } finally {
-    clearInterval(timer);
-  }
-}
 
 async function loadOrders(url: string, file: string): Promise<void> {
   const client = new pg.Client({ connectionString: url });

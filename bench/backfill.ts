@@ -24,6 +24,7 @@ import { pipeline } from "node:stream/promises";
 import { applyMigrations } from "../app/db/migrations.server";
 import { DEFAULT_BATCH_SIZE, DEFAULT_CONNECTIONS, importBulkFile, type ImportTotals } from "../app/sync/backfill/import.server";
 import { BENCH_SHOP, writeFixture, type Fixture } from "./backfill-fixture";
+import { withPeakRss } from "./support/memory";
 
 const { values } = parseArgs({
   options: {
@@ -38,20 +39,6 @@ const CONNECTIONS = positiveInt("--connections", values.connections);
 const SERVER_URL = process.env.BENCH_DATABASE_URL ?? process.env.DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
 const TARGETS = { seconds: 30, peakRssMb: 512, ratioVsCopy: 3 };
 
-/** Peak resident memory while `work` runs, sampled every 20 ms (and the kernel's high-water mark, which covers the whole process). */
-async function withPeakRss<T>(work: () => Promise<T>): Promise<{ value: T; peakRssMb: number }> {
-  let peak = process.memoryUsage().rss;
-  const timer = setInterval(() => {
-    peak = Math.max(peak, process.memoryUsage().rss);
-  }, 20);
-  try {
-    const value = await work();
-    peak = Math.max(peak, process.memoryUsage().rss);
-    return { value, peakRssMb: round(peak / 2 ** 20) };
-  } finally {
-    clearInterval(timer);
-  }
-}
 
 async function vmHwmMb(): Promise<number | null> {
   const status = await readFile("/proc/self/status", "utf8").catch(() => "");
