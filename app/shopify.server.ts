@@ -1,5 +1,4 @@
 import "@shopify/shopify-app-remix/adapters/node";
-import { LogSeverity, shopifyApi } from "@shopify/shopify-api";
 import { setAbstractFetchFunc } from "@shopify/shopify-api/runtime";
 import { ApiVersion, AppDistribution, shopifyApp } from "@shopify/shopify-app-remix/server";
 import { getConfig } from "./config.server";
@@ -39,24 +38,6 @@ const shopify = shopifyApp({
   },
   ...(config.shopify.customShopDomain ? { customShopDomains: [config.shopify.customShopDomain] } : {}),
 });
-
-/**
- * Webhook HMAC validation by the Shopify library itself. shopifyApp() keeps its
- * library instance private, and its `authenticate.webhook` also loads a session
- * and builds an Admin client per delivery, which intake does not need.
- */
-const webhookApi = shopifyApi({
-  apiKey: config.shopify.apiKey,
-  apiSecretKey: config.shopify.apiSecret,
-  apiVersion: API_VERSION,
-  hostName: new URL(config.shopify.appUrl).host,
-  isEmbeddedApp: true,
-  logger: { level: LogSeverity.Error },
-});
-
-export function validateWebhook(rawBody: string, rawRequest: Request) {
-  return webhookApi.webhooks.validate({ rawBody, rawRequest });
-}
 
 export default shopify;
 export const addDocumentResponseHeaders = shopify.addDocumentResponseHeaders;

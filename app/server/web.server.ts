@@ -23,11 +23,9 @@ export interface WebServer {
 export async function startWebServer(config: Config, runtime: Runtime): Promise<WebServer> {
   const app = express();
   app.disable("x-powered-by");
-  // The one Shopify module is loaded here only when serving: it configures the app from Shopify credentials.
-  const { validateWebhook } = await import("../shopify.server");
   const webhooks = await createWebhookEndpoint({
     databaseUrl: runtime.database.url,
-    validate: validateWebhook,
+    apiSecret: config.shopify.apiSecret,
     requestDrain: (shop) => requestWebhookDrain(runtime.jobs, shop),
   });
   app.use("/webhooks", (request, response) => webhooks.handle(request, response));

@@ -6,7 +6,7 @@ import { UnstorablePayloadError, type DeliveryToRecord, type RecordedDelivery } 
 /** Largest body accepted: a big order with hundreds of lines is well under this. */
 export const MAX_WEBHOOK_BYTES = 2 * 1024 * 1024;
 
-/** What the library's HMAC check says (`shopify.api.webhooks.validate`), reduced to what intake needs. */
+/** What the webhook check says (app/webhooks/signature.server.ts, the library's rules), reduced to what intake needs. */
 export type WebhookCheck =
   | { valid: true; topic: string; domain: string; webhookId: string; apiVersion: string; eventId?: string; triggeredAt?: string }
   | { valid: false; reason: string; missingHeaders?: string[] };
@@ -31,8 +31,8 @@ export interface IncomingWebhook {
 }
 
 export interface IntakeDeps {
-  /** Verifies the HMAC over the raw body through the Shopify library. */
-  validate(rawBody: string, request: IncomingWebhook): Promise<WebhookCheck>;
+  /** Verifies the HMAC over the raw body (app/webhooks/signature.server.ts). */
+  validate(rawBody: string, request: IncomingWebhook): WebhookCheck | Promise<WebhookCheck>;
   /**
    * Records the delivery durably under its event id and, unless it was
    * already applied, asks for the shop's drain (app/webhooks/record.server.ts).

@@ -25,7 +25,14 @@ export function isWebhookTopic(value: string): value is WebhookTopic {
   return (WEBHOOK_TOPICS as readonly string[]).includes(value);
 }
 
-/** Shopify sends `orders/create` in the header, the library reports `ORDERS_CREATE`: accept both. */
+/** The library's storage form of each topic (`BULK_OPERATIONS_FINISH`), back to Shopify's name. */
+const BY_STORAGE_FORM = new Map<string, string>(WEBHOOK_TOPICS.map((topic) => [topic.toUpperCase().replace(/\/|\./g, "_"), topic]));
+
+/**
+ * Shopify sends `orders/create` in the header, the library reports
+ * `ORDERS_CREATE`: accept both. The storage form is looked up, not guessed
+ * (`BULK_OPERATIONS_FINISH` is `bulk_operations/finish`).
+ */
 export function normaliseTopic(value: string): string {
-  return value.includes("/") ? value.toLowerCase() : value.toLowerCase().replace("_", "/");
+  return value.includes("/") ? value.toLowerCase() : (BY_STORAGE_FORM.get(value.toUpperCase()) ?? value.toLowerCase());
 }
