@@ -48,6 +48,9 @@ export function payloadSchema(topic: WebhookTopic): z.ZodType | null {
  * the raw body; the parsed one is dropped here rather than held while the
  * delivery is written.
  */
+/** `\u0000` preceded by an even number of backslashes: an escaped NUL, not the text "\u0000". */
+const ESCAPED_NUL = /(?<!\\)(?:\\\\)*\\u0000/;
+
 export function webhookBodyError(topic: WebhookTopic, rawBody: string): string | null {
   let json: unknown;
   try {
@@ -55,6 +58,8 @@ export function webhookBodyError(topic: WebhookTopic, rawBody: string): string |
   } catch {
     return "body is not JSON";
   }
+  // PostgreSQL text cannot hold a NUL: such a delivery could be recorded but never applied.
+  if (rawBody.includes("\\u0000") && ESCAPED_NUL.test(rawBody)) return "body holds a NUL character (\\u0000), which cannot be stored";
   const schema = payloadSchema(topic);
   if (!schema) return null;
   const result = schema.safeParse(json);

@@ -51,15 +51,16 @@ const RECORD_DELIVERIES = {
       d.received_at AT TIME ZONE 'UTC', p.payload
     FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::timestamptz[])
         WITH ORDINALITY AS d (shop, event_id, webhook_id, topic, api_version, triggered_at, received_at, position)
-      JOIN jsonb_array_elements($8::jsonb) WITH ORDINALITY AS p (payload, position) USING (position)
+      JOIN json_array_elements($8::json) WITH ORDINALITY AS p (payload, position) USING (position)
     ON CONFLICT (shop, "eventId") DO UPDATE SET
       status = CASE WHEN "WebhookDelivery".status = 'failed' THEN 'received' ELSE "WebhookDelivery".status END
     RETURNING shop, "eventId", (xmax = 0) AS inserted, status`,
 };
 
 /**
- * PostgreSQL refused the payload itself: JSON that its jsonb type cannot hold
- * (a `\u0000` in a string). The delivery is malformed for this app.
+ * PostgreSQL refused the payload itself (not JSON; intake checks that before
+ * recording, so only a caller that skipped intake meets it). The delivery is
+ * malformed for this app.
  */
 export class UnstorablePayloadError extends Error {
   constructor(readonly eventId: string, reason: string) {
@@ -68,7 +69,7 @@ export class UnstorablePayloadError extends Error {
   }
 }
 
-/** untranslatable_character, invalid_text_representation: raised by the jsonb cast. */
+/** untranslatable_character, invalid_text_representation: raised by the json cast. */
 const PAYLOAD_REFUSED = new Set(["22P05", "22P02"]);
 
 interface Waiting {
