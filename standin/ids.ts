@@ -14,6 +14,8 @@ export type ResourceType =
   | "Product"
   | "ProductVariant"
   | "DiscountCodeNode"
+  | "StorefrontAccessToken"
+  | "CartLine"
   | "Shop";
 
 export function gid(type: ResourceType, id: number): string {
@@ -51,4 +53,6 @@ export const ID_BASES: Record<ResourceType, number> = {
   Product: 8_000_000_000_000,
   ProductVariant: 44_000_000_000_000,
   DiscountCodeNode: 1_200_000_000_000,
+  StorefrontAccessToken: 90_000_000_000,
+  CartLine: 52_000_000_000_000,
 };

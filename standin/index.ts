@@ -15,6 +15,9 @@ export {
   StandinStore,
   UnknownShopError,
   type AccessToken,
+  type CartInput,
+  type CartUserError,
+  type ProductInput,
   type CustomerInput,
   type LineItemInput,
   type LocationInput,
@@ -40,4 +43,5 @@ export {
   type JsonObject,
 } from "./webhooks/payloads.ts";
 export { gid, legacyId, parseGid } from "./ids.ts";
+export { menuProductInputs } from "./catalog.ts";
 export type * from "./types.ts";

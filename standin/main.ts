@@ -52,6 +52,7 @@ const options = parsed.data;
 const store = new StandinStore();
 store.addShop({ domain: options.shop, ianaTimezone: options.timezone, currencyCode: options.currency, locationName: "High Street" });
 const summary = store.seedCafe(options.shop, { customers: options.customers, days: options.days, seed: options.seed });
+const menu = store.seedMenu(options.shop);
 const token = store.issueAccessToken(options.shop, { scope: DEFAULT_SCOPES, token: options.accessToken });
 
 const standin = await createShopifyStandin({
@@ -67,6 +68,7 @@ console.log(`Shopify stand-in listening on ${standin.url}`);
 console.log(`  seeded ${seedSummaryLine(summary)}`);
 console.log(`  Admin GraphQL: POST ${standin.url}/shops/${options.shop}/admin/api/2025-10/graphql.json`);
 console.log(`  offline access token: ${token.token}`);
+console.log(`  menu: ${menu.length} products; Storefront API: POST ${standin.url}/shops/${options.shop}/api/2025-10/graphql.json`);
 
 const stop = () => {
   standin.close().then(

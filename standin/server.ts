@@ -6,6 +6,9 @@ import { BulkRunner } from "./bulk.ts";
 import { API_VERSION_PATTERN, handleGraphQL } from "./graphql/handler.ts";
 import { readBody, sendReply, type HttpReply } from "./http.ts";
 import { mintSessionToken } from "./jwt.ts";
+import { CHECKOUT_PATH, checkoutPageHtml, checkoutPath, notFoundHtml, sendHtml } from "./checkout.ts";
+import { handleStorefrontGraphQL } from "./graphql/storefront.ts";
+import type { Order } from "./types.ts";
 import { handleTokenExchange } from "./oauth.ts";
 import { StandinStore } from "./store.ts";
 import type { BulkOperation } from "./types.ts";
@@ -65,15 +68,23 @@ export interface ShopifyStandin {
   appProxyQuery(input: AppProxyRequestInput): URLSearchParams;
   /** Every webhook this stand-in has sent, oldest first. */
   deliveries: WebhookDelivery[];
+  /**
+   * Pays a Storefront cart's checkout (what the checkout page's "Pay now"
+   * does): the order, and the statuses of the orders/create and orders/paid
+   * webhooks sent to the shop's subscribed addresses (none when unsubscribed).
+   */
+  payCheckout(shop: string, cartToken: string): Promise<{ order: Order; created: boolean; webhooks: Array<{ topic: string; status: number | null }> }>;
   close(): Promise<void>;
 }
 
-export const DEFAULT_SCOPES = "read_orders,read_all_orders,read_customers,write_customers,read_locations,read_products,write_discounts";
+export const DEFAULT_SCOPES =
+  "read_orders,read_all_orders,read_customers,write_customers,read_locations,read_products,write_discounts,unauthenticated_read_product_listings,unauthenticated_write_checkouts";
 export const DEFAULT_WEBHOOK_API_VERSION = "2025-10";
 
 const GRAPHQL_PATH = /^\/shops\/([a-z0-9][a-z0-9-]*\.myshopify\.com)\/admin\/api\/([^/]+)\/graphql\.json$/;
 const TOKEN_PATH = /^\/shops\/([a-z0-9][a-z0-9-]*\.myshopify\.com)\/admin\/oauth\/access_token$/;
 const BULK_PATH = /^\/bulk\/(\d+)\.jsonl$/;
+const STOREFRONT_PATH = /^\/shops\/([a-z0-9][a-z0-9-]*\.myshopify\.com)\/api\/([^/]+)\/graphql\.json$/;
 
 const notFound: HttpReply = { status: 404, body: { errors: "Not Found" } };
 
@@ -125,6 +136,20 @@ export async function createShopifyStandin(options: StandinOptions): Promise<Sho
     });
   };
 
+  // Shopify sends these once the payment is captured; a failed delivery is kept in `deliveries`.
+  const payCheckout: ShopifyStandin["payCheckout"] = async (shop, cartToken) => {
+    const { order, created } = store.completeCheckout(shop, cartToken);
+    const webhooks: Array<{ topic: string; status: number | null }> = [];
+    if (!created) return { order, created, webhooks };
+    for (const topic of ["orders/create", "orders/paid"] as const) {
+      const address = store.shop(shop).webhookSubscriptions.get(topic);
+      if (!address) continue;
+      const status = await sendWebhook({ shop, topic, address, payload: webhookPayload(store, shop, topic, order.id) }).catch(() => null);
+      webhooks.push({ topic, status });
+    }
+    return { order, created, webhooks };
+  };
+
   const bulk = new BulkRunner({
     store,
     baseUrl: () => baseUrl,
@@ -148,6 +173,36 @@ export async function createShopifyStandin(options: StandinOptions): Promise<Sho
         { shop, accessToken: header("x-shopify-access-token"), contentType: header("content-type") ?? "", body: await readBody(request) },
       );
       return sendReply(response, { ...reply, headers: { "X-Shopify-API-Version": version, "X-Request-Id": randomUUID() } });
+    }
+
+    const storefront = STOREFRONT_PATH.exec(path);
+    if (storefront) {
+      const [, shop = "", version = ""] = storefront;
+      if (request.method !== "POST" || !API_VERSION_PATTERN.test(version)) return sendReply(response, notFound);
+      const reply = handleStorefrontGraphQL(
+        store,
+        { shop, accessToken: header("x-shopify-storefront-access-token"), body: await readBody(request) },
+        (cartShop, cart) => `${baseUrl}${checkoutPath(cartShop, cart)}`,
+      );
+      return sendReply(response, reply);
+    }
+
+    const checkout = CHECKOUT_PATH.exec(path);
+    if (checkout) {
+      const [, shop = "", cartToken = "", pay] = checkout;
+      const state = store.findShop(shop);
+      const cart = state?.carts.get(cartToken);
+      const key = new URL(request.url ?? "/", "http://standin").searchParams.get("key");
+      if (!state || !cart || key !== cart.key) return sendHtml(response, 404, notFoundHtml());
+      if (pay) {
+        if (request.method !== "POST") return sendHtml(response, 405, notFoundHtml());
+        await readBody(request);
+        await payCheckout(shop, cartToken);
+        response.writeHead(303, { Location: checkoutPath(shop, cart) }).end();
+        return;
+      }
+      const paid = store.cart(shop, cartToken)?.orderId;
+      return sendHtml(response, 200, checkoutPageHtml(state, cart, paid ? store.order(shop, paid) : null));
     }
 
     const token = TOKEN_PATH.exec(path);
@@ -207,6 +262,7 @@ export async function createShopifyStandin(options: StandinOptions): Promise<Sho
       mintSessionToken({ apiKey: options.apiKey, apiSecret: options.apiSecret, shop, now: store.now(), ...tokenOptions }),
     appProxyQuery: (input) => appProxyQuery(input, options.apiSecret),
     deliveries,
+    payCheckout,
     close: async () => {
       bulk.close();
       await Promise.allSettled([...inFlight]);

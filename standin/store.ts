@@ -25,9 +25,21 @@ import {
   type ShopInput,
   type TimeInput,
 } from "./store-inputs.ts";
-import type { BulkOperation, BulkOperationErrorCode, Customer, LineItem, Location, Order, ShopInfo } from "./types.ts";
+import type { BulkOperation, BulkOperationErrorCode, Cart, Customer, LineItem, Location, Order, Product, ShopInfo, StorefrontAccessToken } from "./types.ts";
+import {
+  buildCart,
+  buildProduct,
+  buildStorefrontToken,
+  findVariant,
+  menuProductInputs,
+  validateCartInput,
+  type CartInput,
+  type CartUserError,
+  type ProductInput,
+} from "./catalog.ts";
 
 export type { CustomerInput, LineItemInput, LocationInput, OrderInput, ShopInput, TimeInput } from "./store-inputs.ts";
+export type { CartInput, CartUserError, ProductInput } from "./catalog.ts";
 
 export interface AccessToken {
   token: string;
@@ -55,6 +67,12 @@ export interface ShopState {
   /** The next bulk operation fails with this code. */
   failNextBulkOperation: BulkOperationErrorCode | null;
   nextOrderNumber: number;
+  /** The catalogue, keyed by product gid. */
+  products: Map<string, Product>;
+  /** Storefront API tokens, keyed by the token itself. */
+  storefrontTokens: Map<string, StorefrontAccessToken>;
+  /** Storefront carts, keyed by their token (the checkout URL names it). */
+  carts: Map<string, Cart>;
 }
 
 export class UnknownShopError extends Error {
@@ -111,6 +129,9 @@ export class StandinStore {
       throttleNextRequests: 0,
       failNextBulkOperation: null,
       nextOrderNumber: 1001,
+      products: new Map(),
+      storefrontTokens: new Map(),
+      carts: new Map(),
     };
     this.shops.set(input.domain, state);
     if (input.locationName !== null) this.addLocation(input.domain, { name: input.locationName ?? "Counter" });
@@ -431,6 +452,87 @@ export class StandinStore {
 
   failNextBulkOperation(shop: string, errorCode: BulkOperationErrorCode): void {
     this.shop(shop).failNextBulkOperation = errorCode;
+  }
+
+  addProduct(shop: string, input: ProductInput): Product {
+    const state = this.shop(shop);
+    const product = buildProduct(input, { nextId: (type) => this.nextId(type), now: this.time(undefined), vendor: state.info.name });
+    state.products.set(product.id, product);
+    return product;
+  }
+
+  /** The cafe menu (flat white, oat latte, cappuccino, filter coffee, croissant, …) as products; once per shop. */
+  seedMenu(shop: string): Product[] {
+    const state = this.shop(shop);
+    if (state.products.size > 0) return [...state.products.values()];
+    return menuProductInputs().map((input) => this.addProduct(shop, input));
+  }
+
+  /** A variant and its product by the variant's gid, or null. */
+  variant(shop: string, variantId: string) {
+    return findVariant(this.shop(shop).products.values(), variantId);
+  }
+
+  /** storefrontAccessTokenCreate. */
+  createStorefrontToken(shop: string, title: string): StorefrontAccessToken {
+    const state = this.shop(shop);
+    const token = buildStorefrontToken(title, { nextId: (type) => this.nextId(type), now: this.time(undefined), vendor: state.info.name });
+    state.storefrontTokens.set(token.accessToken, token);
+    return token;
+  }
+
+  /** cartCreate: the cart, or Shopify's user errors (nothing created then). */
+  createCart(shop: string, input: CartInput): { ok: true; cart: Cart } | { ok: false; errors: CartUserError[] } {
+    const state = this.shop(shop);
+    const errors = validateCartInput(input, state.products.values());
+    if (errors.length > 0) return { ok: false, errors };
+    const cart = buildCart(input, { nextId: (type) => this.nextId(type), now: this.time(undefined), vendor: state.info.name });
+    state.carts.set(cart.token, cart);
+    return { ok: true, cart };
+  }
+
+  cart(shop: string, token: string): Cart | null {
+    return this.shop(shop).carts.get(token) ?? null;
+  }
+
+  /**
+   * Pays a cart's checkout: an online-store order (source web, no location)
+   * with the cart's lines at their prices, its attributes as note attributes
+   * and the customer whose email the buyer gave. Paying twice returns the
+   * same order; `created` says whether this call made it.
+   */
+  completeCheckout(shop: string, token: string, options: { at?: TimeInput } = {}): { order: Order; created: boolean } {
+    const state = this.shop(shop);
+    const cart = state.carts.get(token);
+    if (!cart) throw new Error(`shop ${shop} has no cart ${token}`);
+    if (cart.orderId) return { order: this.order(shop, cart.orderId), created: false };
+    const email = cart.buyerEmail;
+    const customer = email === null ? undefined : [...state.customers.values()].find((c) => c.email?.toLowerCase() === email.toLowerCase());
+    const lineItems = cart.lines.map((line) => {
+      const found = findVariant(state.products.values(), line.merchandiseId);
+      if (!found) throw new Error(`cart ${token} names merchandise ${line.merchandiseId}, which is gone`);
+      return {
+        title: found.product.title,
+        variantTitle: found.variant.title === "Default Title" ? null : found.variant.title,
+        quantity: line.quantity,
+        price: found.variant.price,
+        sku: found.variant.sku,
+        variantId: found.variant.id,
+        productId: found.product.id,
+      };
+    });
+    const order = this.addOrder(shop, {
+      lineItems,
+      customerId: customer?.id ?? null,
+      email,
+      sourceName: "web",
+      locationId: null,
+      noteAttributes: cart.attributes,
+      financialStatus: "paid",
+      processedAt: options.at,
+    });
+    state.carts.set(token, { ...cart, orderId: order.id, updatedAt: order.createdAt });
+    return { order, created: true };
   }
 
   /** Adds (or fills) a shop with a generated cafe history; see `seed.ts`. */

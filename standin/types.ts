@@ -173,3 +173,53 @@ export interface BulkOperation {
   url: string | null;
   partialDataUrl: string | null;
 }
+
+export interface ProductVariant {
+  id: string;
+  productId: string;
+  /** "Default Title" for a product without options, as Shopify names it. */
+  title: string;
+  price: string;
+  sku: string | null;
+}
+
+export interface Product {
+  id: string;
+  title: string;
+  handle: string;
+  productType: string;
+  vendor: string;
+  status: "ACTIVE" | "DRAFT" | "ARCHIVED";
+  createdAt: string;
+  updatedAt: string;
+  variants: ProductVariant[];
+}
+
+/** A Storefront API token made by `storefrontAccessTokenCreate`. */
+export interface StorefrontAccessToken {
+  id: string;
+  accessToken: string;
+  title: string;
+  createdAt: string;
+}
+
+export interface CartLine {
+  id: string;
+  merchandiseId: string;
+  quantity: number;
+}
+
+/** A Storefront API cart; paying its checkout turns it into an order. */
+export interface Cart {
+  /** `gid://shopify/Cart/<token>?key=<key>`, as Shopify writes cart ids. */
+  id: string;
+  token: string;
+  key: string;
+  lines: CartLine[];
+  attributes: NoteAttribute[];
+  buyerEmail: string | null;
+  createdAt: string;
+  updatedAt: string;
+  /** Set once the checkout is paid: the order it became. */
+  orderId: string | null;
+}

@@ -7,6 +7,7 @@ import { applyWebhook, markWebhookFailed } from "./process.server";
 import { applySetBased, type SetBasedDelivery, type SetBasedOutcome } from "./set-based.server";
 import { linkSubscriptionsFromOrder } from "../push/subscriptions.server";
 import { requestMemberUpdates } from "../../jobs/analytics.server";
+import { takePickupOrders } from "../pickup/intake.server";
 import { YIELD_EVERY, yieldToEventLoop } from "./event-loop";
 import { assertNever } from "../lib/assert-never";
 
@@ -104,12 +105,14 @@ export async function drainWebhooks(
 
 /**
  * Once a run is committed: the members whose orders changed get their visits,
- * features, predictions and segments brought up to date (a job), and a
- * browser that ordered is linked to the member's push subscriptions.
+ * features, predictions and segments brought up to date (a job), a
+ * browser that ordered is linked to the member's push subscriptions, and
+ * order-ahead orders join the pickup queue once checked against their hold.
  */
 async function afterOrders(runtime: Runtime, shop: string, outcome: SetBasedOutcome): Promise<void> {
   for (const order of outcome.orders) await linkSubscriptionsFromOrder(runtime.db, shop, order, order.at);
   await requestMemberUpdates(runtime.jobs, shop, [...outcome.customerIds]);
+  await takePickupOrders(runtime.db, shop, outcome.pickupOrders);
 }
 
 async function nextBatch(client: pg.Client, shop: string, size: number): Promise<Delivery[]> {

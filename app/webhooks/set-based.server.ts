@@ -5,6 +5,7 @@ import { createStageTables, fillStageTable, type StageMode } from "../sync/backf
 import { mergeCustomers, mergeOrders } from "../sync/backfill/merge.server";
 import { markDeliveriesProcessed } from "./process.server";
 import { YIELD_EVERY, yieldToEventLoop } from "./event-loop";
+import { carriesPickupHold } from "../pickup/attributes";
 
 /** A delivery whose effect can be written together with others of its kind. */
 export type SetBasedDelivery = { eventId: string } & (
@@ -23,7 +24,7 @@ export type SetBasedDelivery = { eventId: string } & (
  * same run as its order counts against it.
  */
 export async function applySetBased(client: pg.ClientBase, mode: StageMode, shop: string, deliveries: SetBasedDelivery[]): Promise<SetBasedOutcome> {
-  const outcome: SetBasedOutcome = { customerIds: new Set(), orders: [] };
+  const outcome: SetBasedOutcome = { customerIds: new Set(), orders: [], pickupOrders: [] };
   if (deliveries.length === 0) return outcome;
   const orders: SyncedOrder[] = [];
   const customers: SyncedCustomer[] = [];
@@ -65,6 +66,7 @@ export async function applySetBased(client: pg.ClientBase, mode: StageMode, shop
     throw error;
   }
   for (const order of orders) {
+    if (carriesPickupHold(order.noteAttributes)) outcome.pickupOrders.push(order);
     if (order.customerId === null) continue;
     outcome.customerIds.add(order.customerId);
     outcome.orders.push({ customerId: order.customerId, noteAttributes: order.noteAttributes, at: order.processedAt });
@@ -78,6 +80,8 @@ export interface SetBasedOutcome {
   customerIds: Set<string>;
   /** Orders with a customer, for linking the browser that ordered to the member's push subscriptions. */
   orders: Array<{ customerId: string; noteAttributes: SyncedOrder["noteAttributes"]; at: Date }>;
+  /** Orders placed through order-ahead (they carry a pickup hold attribute), guests' included: the pickup queue's intake. */
+  pickupOrders: SyncedOrder[];
 }
 
 /** The newest version of each record: a set-based write touches a row once. */

@@ -8,6 +8,7 @@ import { GqlObject, QueryError, type Args, type JsonValue, type ResolveContext }
 import { bulkOperationObject, customerObject, locationObject, orderObject, shopObject, type ObjectScope } from "./objects.ts";
 import { metafieldMutations } from "./metafields.ts";
 import { discountMutations } from "./discounts.ts";
+import { productObject, productQueries, shopStorefrontTokensField, storefrontTokenMutations, variantObject } from "./products.ts";
 import { matchesSearch, parseSearchQuery, type FieldValue } from "./search.ts";
 
 /** The request's view of one shop: whose data, which scopes, which bulk runner. */
@@ -111,7 +112,11 @@ export function queryRoot(scope: AdminScope): GqlObject {
   const count = (n: number) => new GqlObject("Count", { count: () => n, precision: () => "EXACT" });
 
   return new GqlObject("QueryRoot", {
-    shop: () => shopObject(state),
+    ...productQueries(scope),
+    shop: () => {
+      const shop = shopObject(state);
+      return new GqlObject(shop.typename, { ...shop.fields, ...shopStorefrontTokensField(scope) }, shop.abstractTypes);
+    },
     locations: (args: Args, context: ResolveContext) =>
       connection(
         {
@@ -206,6 +211,17 @@ function findNode(scope: AdminScope, objects: ObjectScope, id: string, anyOfType
       const operation = state.bulkOperations.find(same);
       return operation ? bulkOperationObject(operation) : null;
     }
+    case "Product": {
+      const product = [...state.products.values()].find(same);
+      return product ? productObject(scope, product) : null;
+    }
+    case "ProductVariant": {
+      for (const product of state.products.values()) {
+        const variant = product.variants.find(same);
+        if (variant) return variantObject(scope, product, variant);
+      }
+      return null;
+    }
     case "Shop":
       return anyOfType || legacyId(id) === state.info.id ? shopObject(state) : null;
     default:
@@ -226,6 +242,7 @@ export function mutationRoot(scope: AdminScope): GqlObject {
   return new GqlObject("Mutation", {
     ...metafieldMutations(scope, sampleNode),
     ...discountMutations(scope),
+    ...storefrontTokenMutations(scope),
     bulkOperationRunQuery: (args: Args, context: ResolveContext) => {
       const query = typeof args.query === "string" ? args.query : "";
       const outcome = scope.bulk.start(scope.state, query, () => queryRoot(scope), scope.validationRoot, context.dryRun);

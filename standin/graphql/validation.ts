@@ -39,6 +39,7 @@ export function sampleScope(): AdminScope {
       { title: "Flat White", quantity: 2, price: "3.40", sku: "FW", variantTitle: "Oat", variantId: "gid://shopify/ProductVariant/1", productId: "gid://shopify/Product/1" },
     ],
   });
+  store.addProduct(SAMPLE_SHOP, { title: "Flat White", productType: "drink", variants: [{ title: "Oat", price: "3.40", sku: "FW" }] });
   const line = order.lineItems[0];
   if (line) store.refundOrder(SAMPLE_SHOP, order.id, { lineItems: [{ lineItemId: line.id, quantity: 1 }] });
   state.bulkOperations.push({
