@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Database } from "../db/prisma.server";
+import { assertNever } from "../lib/assert-never";
 import type { Runtime } from "../runtime.server";
 import { parseCampaignDefinition, type CampaignDefinition } from "./definition";
 import { scheduleCampaignRuns, unscheduleCampaignRuns } from "./jobs.server";
@@ -85,7 +86,8 @@ export function campaignFromRow(row: CampaignRow): CampaignRecord {
   return { ...definition, shop: row.shop, id: row.id, status: row.status, createdAt: row.createdAt, updatedAt: row.updatedAt };
 }
 
-function columns(definition: CampaignDefinition) {
+/** A definition as stored (also what two definitions are compared by). */
+export function definitionColumns(definition: CampaignDefinition) {
   return {
     name: definition.name,
     kind: definition.kind,
@@ -107,6 +109,8 @@ function columns(definition: CampaignDefinition) {
 }
 
 export const CAMPAIGN_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
+/** Ids the admin's URLs use for pages (/app/campaigns/new): a campaign under one could not be opened. */
+export const RESERVED_CAMPAIGN_IDS: readonly string[] = ["new"];
 
 /**
  * Creates a draft. A transactional campaign's id is its template (one wording
@@ -117,6 +121,7 @@ export const CAMPAIGN_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 export async function createCampaign(db: Database, shop: string, input: unknown, options: { id?: string } = {}): Promise<CampaignRecord> {
   const definition = parseCampaignDefinition(input);
   if (options.id !== undefined && !CAMPAIGN_ID.test(options.id)) throw new CampaignStateError(`campaign id must be 1–64 letters, digits, - or _ (got ${JSON.stringify(options.id)})`);
+  if (options.id !== undefined && RESERVED_CAMPAIGN_IDS.includes(options.id)) throw new CampaignStateError(`campaign id "${options.id}" is reserved (the admin's page for creating a campaign); choose another`);
   if (definition.template && options.id !== undefined && options.id !== definition.template) {
     throw new CampaignStateError(`a transactional campaign's id is its template: ${definition.template}`);
   }
@@ -125,7 +130,7 @@ export async function createCampaign(db: Database, shop: string, input: unknown,
   if (existing) {
     throw new CampaignStateError(definition.template ? `${shop} already words the ${id} message: edit campaign ${id} instead` : `campaign ${id} already exists in ${shop}`);
   }
-  const row = await db.campaign.create({ data: { shop, id, status: "draft", ...columns(definition) } });
+  const row = await db.campaign.create({ data: { shop, id, status: "draft", ...definitionColumns(definition) } });
   return campaignFromRow(row);
 }
 
@@ -180,7 +185,7 @@ export async function updateCampaign(db: Database, shop: string, campaignId: str
   const editable = current.kind === "transactional" ? (CAMPAIGN_STATUSES as readonly CampaignStatus[]) : (["draft"] as const);
   const updated = await db.campaign.updateMany({
     where: { shop, id: campaignId, status: { in: [...editable] } },
-    data: columns(definition),
+    data: definitionColumns(definition),
   });
   if (updated.count === 0) {
     const now = await getCampaign(db, shop, campaignId);
@@ -256,4 +261,38 @@ export async function activateIfDue(db: Database, campaign: CampaignRecord, now:
 export async function completeCampaign(deps: Deps, shop: string, campaignId: string): Promise<void> {
   await deps.db.campaign.updateMany({ where: { shop, id: campaignId, status: { in: ["scheduled", "active"] } }, data: { status: "completed" } });
   await unscheduleCampaignRuns(deps.jobs, shop, campaignId);
+}
+
+/** What an owner can do to a campaign in its state. */
+export const CAMPAIGN_CHANGES = ["schedule", "pause", "resume"] as const;
+export type CampaignChange = (typeof CAMPAIGN_CHANGES)[number];
+
+export function allowedChanges(status: CampaignStatus): CampaignChange[] {
+  switch (status) {
+    case "draft":
+      return ["schedule"];
+    case "scheduled":
+    case "active":
+      return ["pause"];
+    case "paused":
+      return ["resume"];
+    case "completed":
+      return [];
+    default:
+      return assertNever(status, "campaign status");
+  }
+}
+
+/** Schedules, pauses or resumes: the same functions the CLI's `campaigns schedule|pause|resume` call. */
+export async function changeCampaign(deps: Deps, shop: string, campaignId: string, change: CampaignChange, now: Date = new Date()): Promise<CampaignRecord> {
+  switch (change) {
+    case "schedule":
+      return scheduleCampaign(deps, shop, campaignId, now);
+    case "pause":
+      return pauseCampaign(deps, shop, campaignId);
+    case "resume":
+      return resumeCampaign(deps, shop, campaignId, now);
+    default:
+      return assertNever(change, "campaign change");
+  }
 }

@@ -6,6 +6,8 @@ import { decideRecipient, type RecipientDecision, type RecipientSkipReason } fro
 import { loadMemberFacts } from "./facts.server";
 import { localDateOf } from "./local-clock";
 import type { ShopMessaging } from "./rules.server";
+import { decisionDays, isOrderAhead, loadOrderAheadBook } from "./order-ahead.server";
+import { placeDecisions } from "./order-ahead";
 
 /**
  * The decision pass of a run: candidates in batches; for each batch, under
@@ -51,6 +53,10 @@ export async function decideRecipients(
       counts.exhausted = true;
       break;
     }
+    // An order-ahead invitation names a pickup slot: what that needs is read before the lock is taken.
+    const book = isOrderAhead(campaign)
+      ? await loadOrderAheadBook(db, campaign.shop, { customerIds: candidates.map((c) => c.customerId), days: decisionDays(campaign, today, messaging.timezone), now })
+      : null;
     const written = await db.$transaction(async (tx) => {
       await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`regulars:messaging:${campaign.shop}`}, 0))`;
       const facts = await loadMemberFacts(tx, { shop: campaign.shop, campaignId: campaign.id, customerIds: candidates.map((c) => c.customerId), now, messaging });
@@ -59,7 +65,7 @@ export async function decideRecipients(
         const fact = facts.get(candidate.customerId);
         if (fact && !fact.alreadyRecipient) decisions.push(decideRecipient(campaign, candidate, fact, messaging, now));
       }
-      return insertDecisions(tx, campaign, decisions, now);
+      return insertDecisions(tx, campaign, book ? placeDecisions(book, decisions) : decisions, now);
     });
     for (const decision of written) tally(counts, decision);
     if (candidates.length < batchSize) {

@@ -2,6 +2,7 @@ import { campaignArm, pickVariant, type Arm } from "./assignment";
 import type { CampaignDefinition } from "./definition";
 import { decideEligibility, type Eligibility, type MemberFacts, type MessagingRules, type SkipReason, type Timing } from "./eligibility";
 import { addDays, localDateOf } from "./local-clock";
+import type { OrderAheadSkipReason } from "./order-ahead";
 
 /**
  * A member's place in a campaign, decided once (pure): eligibility first,
@@ -15,7 +16,8 @@ import { addDays, localDateOf } from "./local-clock";
  * not eligible       | (hash, for audit) | skipped   | the rule   | null
  */
 
-export type RecipientSkipReason = SkipReason | "holdout";
+/** Eligibility's reasons, the holdout, and an order-ahead invitation's pickup reasons (app/campaigns/order-ahead.ts). */
+export type RecipientSkipReason = SkipReason | "holdout" | OrderAheadSkipReason;
 
 /** A member a campaign's trigger selected. */
 export interface Candidate {

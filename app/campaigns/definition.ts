@@ -222,7 +222,7 @@ export function parseCampaignDefinition(input: unknown): CampaignDefinition {
 
   // Texts are measured against what the campaign is; with the campaign itself wrong, that would mislead.
   if (issues.length > 0) throw new CampaignDefinitionError(issues);
-  const allowed = placeholdersFor({ template, discount: offer?.discount !== null && offer?.discount !== undefined });
+  const allowed = placeholdersFor({ template, discount: offer?.discount !== null && offer?.discount !== undefined, offerType: offer?.type ?? null });
   variants.forEach((variant, index) => {
     for (const field of ["title", "body", "url"] as const) {
       for (const match of variant[field].matchAll(PLACEHOLDER_PATTERN)) {

@@ -4,6 +4,8 @@ import { discountCodeFor, DiscountRejectedError, type DiscountIssuer } from "./d
 import { reachability } from "./eligibility";
 import { loadMemberFacts } from "./facts.server";
 import { renderNotification } from "./notification";
+import { linkWithSlot, placementValues, type Placement, type PlacementResult } from "./order-ahead";
+import { isOrderAhead, placeDueInvitations } from "./order-ahead.server";
 import { campaignDeliveryId, type OutgoingPush, type PushOutbox } from "./push-port";
 import type { ShopMessaging } from "./rules.server";
 
@@ -74,16 +76,20 @@ interface BatchContext {
 async function dispatchBatch(context: BatchContext, due: Recipient[]): Promise<void> {
   const { deps, campaign, messaging, now, counts } = context;
   const facts = await loadMemberFacts(deps.db, { shop: campaign.shop, campaignId: null, customerIds: due.map((r) => r.customerId), now, messaging });
+  // An order-ahead invitation names a slot chosen with the capacity left now (app/campaigns/order-ahead.ts).
+  const placements: Map<string, PlacementResult> | null = isOrderAhead(campaign) ? await placeDueInvitations(deps.db, campaign.shop, due, now) : null;
   const outgoing: OutgoingPush[] = [];
   for (const recipient of due) {
     const sendAt = recipient.scheduledFor ?? now;
+    const placed: PlacementResult | null = placements ? (placements.get(recipient.customerId) ?? { ok: false, reason: "no-pickup-capacity" }) : null;
     const fact = facts.get(recipient.customerId);
     const unreachable = fact ? reachability(fact, "marketing") : "consent";
     if (sendAt.getTime() < now.getTime() - STALE_AFTER_MS) await skip(context, recipient.customerId, "missed-send-time");
     else if (unreachable) await skip(context, recipient.customerId, unreachable);
     else if (!SHOPIFY_CUSTOMER_ID.test(recipient.customerId)) await skip(context, recipient.customerId, "no-subscription");
+    else if (placed && !placed.ok) await skip(context, recipient.customerId, placed.reason);
     else {
-      const push = await prepare(context, recipient, sendAt);
+      const push = await prepare(context, recipient, sendAt, placed);
       if (push) outgoing.push(push);
     }
   }
@@ -103,7 +109,7 @@ async function dispatchBatch(context: BatchContext, due: Recipient[]): Promise<v
 }
 
 /** The message for one recipient, with their discount code created first when the offer has one; null when skipped. */
-async function prepare(context: BatchContext, recipient: Recipient, sendAt: Date): Promise<OutgoingPush | null> {
+async function prepare(context: BatchContext, recipient: Recipient, sendAt: Date, placement: Placement | null): Promise<OutgoingPush | null> {
   const { deps, campaign, now } = context;
   const variant = campaign.variants.find((v) => v.id === recipient.variantId) ?? campaign.variants[0];
   if (!variant) throw new Error(`campaign ${campaign.id} has no variants`);
@@ -134,14 +140,14 @@ async function prepare(context: BatchContext, recipient: Recipient, sendAt: Date
       data: { discountCode: code },
     });
   }
-  const values: Record<string, string> = discount && code ? { code, percentOff: String(discount.percentOff) } : {};
+  const values: Record<string, string> = { ...(discount && code ? { code, percentOff: String(discount.percentOff) } : {}), ...(placement ? placementValues(placement) : {}) };
   return {
     shop: campaign.shop,
     deliveryId: campaignDeliveryId(campaign.shop, campaign.id, recipient.customerId),
     customerId: recipient.customerId,
     campaignId: campaign.id,
     kind: "campaign",
-    notification: renderNotification(variant, { values, discountCode: code }),
+    notification: renderNotification(placement ? { ...variant, url: linkWithSlot(variant.url, placement) } : variant, { values, discountCode: code }),
     sendAt: sendAt < now ? now : sendAt,
     ttlSeconds: CAMPAIGN_PUSH_TTL_SECONDS,
     urgency: "normal",

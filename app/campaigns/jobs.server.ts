@@ -1,4 +1,5 @@
 import type { JobBackend } from "../../jobs/backend.server";
+import { enqueue } from "../../jobs/enqueue.server";
 import { jobPayloads, jobQueues } from "../../jobs/queues";
 
 /**
@@ -23,4 +24,17 @@ export async function scheduleCampaignRuns(jobs: JobBackend, shop: string, campa
 
 export async function unscheduleCampaignRuns(jobs: JobBackend, shop: string, campaignId: string): Promise<void> {
   await jobs.queue(jobQueues["campaign-run"]).removeJobScheduler(schedulerId(shop, campaignId));
+}
+
+/**
+ * Asks for one run of a campaign now (members just entered its segment). At
+ * most one such run waits per campaign: asking again while one waits adds
+ * nothing, and while one runs queues one more behind it, since the running
+ * one may have looked for members before they entered.
+ */
+export async function requestCampaignRun(jobs: JobBackend, shop: string, campaignId: string): Promise<string> {
+  return enqueue(jobs, "campaign-run", { shop, campaignId }, {
+    deduplication: { id: `campaign-run-${shop}-${campaignId}`, keepLastIfActive: true },
+    removeOnComplete: { age: 3600, count: 1_000 },
+  });
 }

@@ -1,5 +1,5 @@
 import { MAX_PUSH_PLAINTEXT_BYTES, wireBytes, wireMessage, type PushNotification } from "../push/payload";
-import type { TransactionalTemplate, Variant } from "./definition";
+import type { OfferType, TransactionalTemplate, Variant } from "./definition";
 
 /**
  * The notification a variant becomes: placeholders filled in and the deep
@@ -18,7 +18,12 @@ export { MAX_PUSH_PLAINTEXT_BYTES };
  * {"d": delivery id of at most 200 characters, "e": expiry in seconds}, a dot
  * and a 22-character tag (app/push/click-token.server.ts).
  */
-export const CLICK_TOKEN_MAX_CHARS = Buffer.from(JSON.stringify({ d: "x".repeat(200), e: 99_999_999_999 })).toString("base64url").length + 1 + 22;
+export const CLICK_TOKEN_MAX_CHARS = base64urlChars(JSON.stringify({ d: "x".repeat(200), e: 99_999_999_999 }).length) + 1 + 22;
+
+/** Unpadded base64url length of `bytes` bytes; arithmetic, so this module also loads in the admin's browser bundle (live preview). */
+function base64urlChars(bytes: number): number {
+  return Math.floor(bytes / 3) * 4 + (bytes % 3 === 0 ? 0 : (bytes % 3) + 1);
+}
 
 export const PLACEHOLDER_PATTERN = /\{([A-Za-z][A-Za-z0-9]*)\}/g;
 
@@ -44,10 +49,18 @@ const TEMPLATE_PLACEHOLDERS: Record<TransactionalTemplate, Record<string, Placeh
   "order-ready": { orderName: { maxChars: ORDER_NAME_MAX_CHARS, ascii: false, description: "the order's name, e.g. #1042" } },
 };
 
+/** An order-ahead invitation names the pickup slot chosen for the member (app/campaigns/order-ahead.ts). */
+export const LOCATION_NAME_MAX_CHARS = 60;
+const ORDER_AHEAD_PLACEHOLDERS: Record<string, PlaceholderSpec> = {
+  slotTime: { maxChars: 5, ascii: true, description: "the pickup slot's time, e.g. 08:10" },
+  locationName: { maxChars: LOCATION_NAME_MAX_CHARS, ascii: false, description: "the pickup location's name" },
+};
+
 /** The placeholders a campaign's texts may use. */
-export function placeholdersFor(campaign: { template: TransactionalTemplate | null; discount: boolean }): Record<string, PlaceholderSpec> {
+export function placeholdersFor(campaign: { template: TransactionalTemplate | null; discount: boolean; offerType?: OfferType | null }): Record<string, PlaceholderSpec> {
   if (campaign.template) return TEMPLATE_PLACEHOLDERS[campaign.template];
-  return campaign.discount ? DISCOUNT_PLACEHOLDERS : {};
+  const pickup = campaign.offerType === "order-ahead" ? ORDER_AHEAD_PLACEHOLDERS : {};
+  return campaign.discount ? { ...DISCOUNT_PLACEHOLDERS, ...pickup } : pickup;
 }
 
 /** Fills `{name}` placeholders; an unknown one stays as written (authoring refuses those). */

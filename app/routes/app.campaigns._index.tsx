@@ -13,7 +13,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
 export default function Campaigns() {
   const { campaigns } = useLoaderData<typeof loader>();
   return (
-    <Page title="Campaigns" subtitle="Invitations by web push, each measured against a holdout">
+    <Page title="Campaigns" subtitle="Invitations by web push, each measured against a holdout" primaryAction={{ content: "Create campaign", url: "/app/campaigns/new" }}>
       <Layout>
         <Layout.Section>
           <Card>
@@ -21,7 +21,7 @@ export default function Campaigns() {
               <BlockStack gap="200">
                 <Text as="p">No campaigns yet.</Text>
                 <Text as="p" tone="subdued">
-                  Create one from a JSON file with: regulars campaigns create FILE --shop your-cafe.myshopify.com
+                  Create one with the button above (or from a JSON file: regulars campaigns create FILE --shop your-cafe.myshopify.com).
                 </Text>
               </BlockStack>
             ) : (
