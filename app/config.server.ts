@@ -24,6 +24,18 @@ const httpUrl = z
     message: "must be an http:// or https:// URL",
   });
 
+const smtpUrl = z
+  .string()
+  .refine((value) => isUrlWithProtocol(value, ["smtp:", "smtps:"]), {
+    message: "must be an smtp:// (STARTTLS when the server offers it) or smtps:// (TLS from the start) URL, e.g. smtp://user:password@mail.example.com:587",
+  });
+
+const mailFrom = z
+  .string()
+  .refine((value) => /^[^\s@<>]+@[^\s@<>]+$/.test(value) || /^[^<>]*<[^\s@<>]+@[^\s@<>]+>$/.test(value), {
+    message: 'must be an address, optionally with a name: reports@cafe.example or "Regulars <reports@cafe.example>"',
+  });
+
 const flag = z
   .enum(["1", "0", "true", "false", "yes", "no", ""])
   .transform((value) => value === "1" || value === "true" || value === "yes");
@@ -76,7 +88,9 @@ const envSchema = z.object({
   /** Access scopes, comma separated; must match shopify.app.toml. */
   SCOPES: z
     .string()
-    .default("read_orders,read_all_orders,read_customers,write_customers,read_locations,read_products,write_app_proxy,write_discounts"),
+    .default(
+      "read_orders,read_all_orders,read_customers,write_customers,read_locations,read_products,write_app_proxy,write_discounts,unauthenticated_read_product_listings,unauthenticated_write_checkouts",
+    ),
   /** A custom shop domain pattern, for Shopify's test environments. */
   SHOP_CUSTOM_DOMAIN: z.preprocess(emptyAsUnset, z.string().optional()),
   /**
@@ -98,12 +112,20 @@ const envSchema = z.object({
   PUSH_RATE_PER_SHOP: z.coerce.number().int().min(1).max(100_000).default(50),
   /** Who push services may contact about our pushes (the VAPID `sub`): mailto: or https:. Default: SHOPIFY_APP_URL when https. */
   PUSH_CONTACT: z.preprocess(emptyAsUnset, z.string().refine(isPushContact, { message: "must be a mailto: address or an https:// URL" }).optional()),
+  /**
+   * SMTP server the weekly report is mailed through (docs/reports.md). Unset:
+   * reports are made, stored and shown in the admin but not mailed; the demo
+   * starts a local server that captures the mail instead.
+   */
+  SMTP_URL: z.preprocess(emptyAsUnset, smtpUrl.optional()),
+  /** The weekly report's From address. */
+  REPORT_MAIL_FROM: z.preprocess(emptyAsUnset, mailFrom.default("Regulars <reports@regulars.invalid>")),
 });
 
 export type RawEnv = z.input<typeof envSchema>;
 
 /** Variables whose value must never appear in an error message or a log. */
-const SECRET_VARIABLES = new Set(["APP_ENCRYPTION_KEY", "SHOPIFY_API_SECRET"]);
+const SECRET_VARIABLES = new Set(["APP_ENCRYPTION_KEY", "SHOPIFY_API_SECRET", "SMTP_URL"]);
 
 export interface Config {
   nodeEnv: "development" | "production" | "test";
@@ -137,6 +159,11 @@ export interface Config {
     allowLocalReceivers: boolean;
     ratePerShop: number;
     contact: string;
+  };
+  mail: {
+    /** SMTP_URL; null: reports are not mailed (the demo captures them locally). */
+    smtpUrl: string | null;
+    from: string;
   };
 }
 
@@ -222,6 +249,7 @@ export function parseConfig(env: Record<string, string | undefined>, options: Pa
       ratePerShop: e.PUSH_RATE_PER_SHOP,
       contact: e.PUSH_CONTACT ?? defaultPushContact(appUrl, production && (options.requireShopifyCredentials ?? true)),
     },
+    mail: { smtpUrl: e.SMTP_URL ?? null, from: e.REPORT_MAIL_FROM },
   };
 }
 

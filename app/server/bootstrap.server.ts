@@ -8,6 +8,8 @@ import { scheduleShopAnalytics, scheduleShopJobs } from "../../jobs/schedules.se
 import { startWorkers, stopWorkers } from "../../jobs/workers.server";
 import type { JobWorker } from "../../jobs/backend.server";
 import { startWebServer, type WebServer } from "./web.server";
+import { startDemoReports } from "../reports/demo.server";
+import type { MailCapture } from "../reports/capture-smtp.server";
 
 /**
  * Starts what ROLE asks for and stops it cleanly on SIGINT/SIGTERM: the web
@@ -19,9 +21,13 @@ export async function bootstrap(config: Config): Promise<void> {
   setRuntime(runtime);
   let web: WebServer | undefined;
   let workers: JobWorker[] = [];
+  let mailCapture: MailCapture | null = null;
   try {
     const runsWorkers = config.role === "worker" || config.role === "all";
-    if (config.demo) await ensureDemoShop(runtime);
+    if (config.demo) {
+      await ensureDemoShop(runtime);
+      mailCapture = await startDemoReports(runtime);
+    }
     if (runsWorkers) {
       workers = startWorkers({ runtime, db: runtime.db, jobs: runtime.jobs, concurrency: config.workerConcurrency });
       await scheduleAllShops(runtime);
@@ -30,6 +36,7 @@ export async function bootstrap(config: Config): Promise<void> {
     announce(runtime, web);
   } catch (error) {
     await stopAll(runtime, web, workers).catch(() => {});
+    await mailCapture?.close();
     throw error;
   }
 
@@ -42,7 +49,8 @@ export async function bootstrap(config: Config): Promise<void> {
     stopping = true;
     console.log(`regulars: ${signal} received, shutting down`);
     stopAll(runtime, web, workers).then(
-      () => {
+      async () => {
+        await mailCapture?.close();
         console.log("regulars: stopped cleanly");
         process.exit(0);
       },
