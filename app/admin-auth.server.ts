@@ -7,6 +7,8 @@ export interface AdminContext {
   shop: string;
   session: Session;
   demo: boolean;
+  /** Who is acting, for the audit log: the staff member's email or Shopify user id, else "staff". */
+  actor: string;
 }
 
 /**
@@ -18,8 +20,10 @@ export async function requireAdmin(request: Request): Promise<AdminContext> {
   if (getRuntime().config.demo) {
     const session = await sessionStorage?.loadSession(`offline_${DEMO_SHOP}`);
     if (!session) throw new Response("Demo shop is not set up", { status: 503 });
-    return { shop: DEMO_SHOP, session, demo: true };
+    return { shop: DEMO_SHOP, session, demo: true, actor: "staff" };
   }
-  const { session } = await authenticate.admin(request);
-  return { shop: session.shop, session, demo: false };
+  const { session, sessionToken } = await authenticate.admin(request);
+  const user = session.onlineAccessInfo?.associated_user;
+  const actor = user?.email || (user?.id ? `user:${user.id}` : sessionToken?.sub ? `user:${sessionToken.sub}` : "staff");
+  return { shop: session.shop, session, demo: false, actor };
 }
