@@ -4,7 +4,7 @@ import { z } from "zod";
  * Every queue, job kind, payload schema and default option in one place
  * (BullMQ's own layout). Processors live in `jobs/processors/`, one per kind.
  */
-export const QUEUE_NAMES = ["maintenance", "webhooks", "imports", "campaigns", "push", "analytics"] as const;
+export const QUEUE_NAMES = ["maintenance", "webhooks", "imports", "campaigns", "push", "analytics", "reports"] as const;
 export type QueueName = (typeof QUEUE_NAMES)[number];
 
 /** Members per analytics-members job: a few seconds of work at most. */
@@ -39,6 +39,12 @@ export const jobPayloads = {
   }),
   /** Recomputes a shop's analytics from its orders: on request ("full") or the shop-local night ("nightly") (app/analytics/recompute.server.ts). */
   "analytics-recompute": z.object({ shop: shopDomain, kind: z.enum(["full", "nightly"]) }),
+  /** Frees the places of a shop's pickup holds that ran out (app/pickup/holds.server.ts); idempotent, every minute per shop. */
+  "pickup-expire-holds": z.object({ shop: shopDomain }),
+  /** Makes, stores and mails a shop's weekly report (app/reports/generate.server.ts); one per shop and week however often it runs. Without a week: the last full week at the scheduled time. */
+  "weekly-report": z.object({ shop: shopDomain, week: z.string().regex(/^\d{4}-W\d{2}$/, "must be an ISO week like 2026-W09").optional() }),
+  /** Deletes a shop's orders, visits and deliveries older than its retention period (app/settings/retention.server.ts); daily per shop, idempotent. */
+  "data-retention": z.object({ shop: shopDomain }),
 } as const;
 
 export type JobKind = keyof typeof jobPayloads;
@@ -58,6 +64,10 @@ export const jobQueues: Record<JobKind, QueueName> = {
   // Its own queue: a shop's nightly recompute runs for a while and must not hold up webhooks or pushes.
   "analytics-members": "analytics",
   "analytics-recompute": "analytics",
+  "pickup-expire-holds": "maintenance",
+  // Its own queue: rendering a report takes seconds and must not hold up heartbeats or pickups.
+  "weekly-report": "reports",
+  "data-retention": "maintenance",
 };
 
 export function isJobKind(name: string): name is JobKind {

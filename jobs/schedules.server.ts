@@ -1,6 +1,8 @@
 import { createHash } from "node:crypto";
 import { InvalidShopSettingsError, shopAnalyticsSettings } from "../app/analytics/dayparts";
 import type { Database } from "../app/db/prisma.server";
+import { schedulePickupExpiry, unschedulePickupExpiry } from "../app/pickup/jobs.server";
+import { scheduleWeeklyReport, unscheduleWeeklyReport } from "../app/reports/jobs.server";
 import type { JobBackend } from "./backend.server";
 import { jobPayloads, jobQueues } from "./queues";
 
@@ -12,12 +14,21 @@ export async function scheduleShopJobs(jobs: JobBackend, shop: string, heartbeat
   await jobs
     .queue(jobQueues.heartbeat)
     .upsertJobScheduler(heartbeatSchedulerId(shop), { every: heartbeatEverySeconds * 1000 }, { name: "heartbeat", data });
+  await schedulePickupExpiry(jobs, shop);
+  await jobs.queue(jobQueues["data-retention"]).upsertJobScheduler(dataRetentionSchedulerId(shop), { every: DATA_RETENTION_EVERY_MS }, { name: "data-retention", data: jobPayloads["data-retention"].parse({ shop }) });
 }
+
+const dataRetentionSchedulerId = (shop: string) => `data-retention:${shop}`;
+/** The retention period is in days; checking daily keeps data at most a day past it. */
+const DATA_RETENTION_EVERY_MS = 24 * 3600 * 1000;
 
 /** Removes a shop's recurring jobs (on uninstall). */
 export async function unscheduleShopJobs(jobs: JobBackend, shop: string): Promise<void> {
   await jobs.queue(jobQueues.heartbeat).removeJobScheduler(heartbeatSchedulerId(shop));
   await jobs.queue(jobQueues["analytics-recompute"]).removeJobScheduler(nightlyRecomputeSchedulerId(shop));
+  await unschedulePickupExpiry(jobs, shop);
+  await unscheduleWeeklyReport(jobs, shop);
+  await jobs.queue(jobQueues["data-retention"]).removeJobScheduler(dataRetentionSchedulerId(shop));
 }
 
 export const nightlyRecomputeSchedulerId = (shop: string) => `analytics-nightly:${shop}`;
@@ -57,4 +68,6 @@ export async function scheduleShopAnalytics(db: Database, jobs: JobBackend, shop
     console.warn(`regulars: ${error.message}; nightly analytics scheduled at UTC night`);
   }
   await scheduleNightlyRecompute(jobs, shop, timezone);
+  // The weekly report also runs on the shop's wall clock (app/reports/jobs.server.ts).
+  await scheduleWeeklyReport(db, jobs, shop);
 }

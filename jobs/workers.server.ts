@@ -12,6 +12,10 @@ import { processCampaignRun } from "./processors/campaign-run";
 import { processPushSend } from "./processors/push-send";
 import { processAnalyticsMembers } from "./processors/analytics-members";
 import { processAnalyticsRecompute } from "./processors/analytics-recompute";
+import { processPickupExpireHolds } from "./processors/pickup-expire-holds";
+import { processWeeklyReport } from "./processors/weekly-report";
+import { processDataRetention } from "./processors/data-retention";
+import { reportMailer } from "../app/reports/mail.server";
 import type { Runtime } from "../app/runtime.server";
 import { QUEUE_NAMES, isJobKind, type JobKind } from "./queues";
 
@@ -42,9 +46,15 @@ export async function processJob(job: Job, deps: WorkerDeps): Promise<unknown> {
     case "push-send":
       return processPushSend(job, deps.runtime);
     case "analytics-members":
-      return processAnalyticsMembers(job, deps.db);
+      return processAnalyticsMembers(job, deps.db, deps.jobs);
     case "analytics-recompute":
-      return processAnalyticsRecompute(job, deps.db);
+      return processAnalyticsRecompute(job, deps.db, deps.jobs);
+    case "pickup-expire-holds":
+      return processPickupExpireHolds(job, deps.db);
+    case "weekly-report":
+      return processWeeklyReport(job, { db: deps.db, mailer: reportMailer(deps.runtime.config), from: deps.runtime.config.mail.from });
+    case "data-retention":
+      return processDataRetention(job, deps.db, deps.jobs);
     default:
       return assertNever(kind, "job kind");
   }

@@ -7,7 +7,9 @@ import { registerDbCommands } from "./db";
 import { registerDoctor } from "./doctor";
 import { registerImportCommands } from "./import";
 import { registerModelCommands } from "./model";
+import { registerPickupCommands } from "./pickup";
 import { registerPushCommands } from "./push";
+import { registerReportCommand } from "./report";
 import { registerSegmentCommands } from "./segments";
 import { registerShopCommands } from "./shop";
 import { registerSimulate } from "./simulate";
@@ -32,6 +34,8 @@ export function buildProgram(loadConfig: () => Config): Command {
   registerSegmentCommands(program, loadConfig);
   registerSimulate(program);
   registerCohortCommands(program, loadConfig);
+  registerPickupCommands(program, loadConfig);
+  registerReportCommand(program, loadConfig);
   return program;
 }
 

@@ -11,7 +11,7 @@ type Tx = Prisma.TransactionClient;
  * tables here and to `redactCustomer` (push subscriptions, pickup orders, …).
  */
 export async function exportCustomerData(db: Database, shop: string, customerId: string): Promise<Record<string, unknown>> {
-  const [customer, member, consents, orders, refunds, push, features, segments, campaigns] = await Promise.all([
+  const [customer, member, consents, orders, refunds, push, features, segments, campaigns, pickupHolds, pickupOrders] = await Promise.all([
     db.customer.findUnique({ where: { shop_id: { shop, id: customerId } } }),
     db.member.findUnique({ where: { shop_customerId: { shop, customerId } } }),
     db.consentEvent.findMany({ where: { shop, customerId }, orderBy: { at: "asc" } }),
@@ -25,9 +25,12 @@ export async function exportCustomerData(db: Database, shop: string, customerId:
     db.memberFeature.findUnique({ where: { shop_customerId: { shop, customerId } } }),
     db.segmentMembership.findMany({ where: { shop, customerId }, orderBy: { enteredAt: "asc" } }),
     db.campaignRecipient.findMany({ where: { shop, customerId }, orderBy: { decidedAt: "asc" } }),
+    // Order-ahead: the slots they held and the pickup orders they placed.
+    db.pickupHold.findMany({ where: { shop, customerId }, orderBy: { createdAt: "asc" } }),
+    db.pickupOrder.findMany({ where: { shop, customerId }, orderBy: { createdAt: "asc" } }),
   ]);
   return JSON.parse(
-    JSON.stringify({ customer, member, consents, orders, refunds, ...push, memberFeatures: features, segmentMemberships: segments, campaignRecipients: campaigns }, (_key, value: unknown) =>
+    JSON.stringify({ customer, member, consents, orders, refunds, ...push, memberFeatures: features, segmentMemberships: segments, campaignRecipients: campaigns, pickupHolds, pickupOrders }, (_key, value: unknown) =>
       typeof value === "bigint" ? value.toString() : value,
     ),
   ) as Record<string, unknown>;
@@ -73,6 +76,13 @@ export async function redactCustomer(db: Database, shop: string, customerId: str
       await tx.$executeRaw`UPDATE ${Prisma.raw(`"${table}"`)} SET "customerId" = ${pseudonym} WHERE shop = ${shop} AND "customerId" = ${customerId}`;
     }
     await erasePushData(tx, shop, customerId, pseudonym);
+    // Pickup holds and orders keep their places and the queue's history under the pseudonym; a hold's cart and checkout link go.
+    await tx.$executeRaw`
+      UPDATE "PickupHold" SET "customerId" = ${pseudonym}, "cartId" = NULL, "checkoutUrl" = NULL, "updatedAt" = now()
+      WHERE shop = ${shop} AND "customerId" = ${customerId}`;
+    await tx.$executeRaw`
+      UPDATE "PickupOrder" SET "customerId" = ${pseudonym}, "updatedAt" = now()
+      WHERE shop = ${shop} AND ("customerId" = ${customerId} OR "orderId" IN (${orderIds.length > 0 ? Prisma.join(orderIds) : Prisma.sql`NULL`}))`;
     await tx.member.deleteMany({ where: { shop, customerId } });
     await tx.consentEvent.deleteMany({ where: { shop, customerId } });
     // Earlier data-request exports are copies of the same data.
@@ -121,6 +131,13 @@ export const SHOP_TABLES = [
   "ShopSettings",
   "CampaignRecipient",
   "Campaign",
+  "PickupOrder",
+  "PickupHold",
+  "PickupSlot",
+  "PickupMenuItem",
+  "PickupSettings",
+  "WeeklyReportAsset",
+  "WeeklyReport",
   ...PUSH_TABLES,
   "Session",
 ] as const;

@@ -18,8 +18,14 @@ export async function loader({ request }: LoaderFunctionArgs) {
 /** Admin pages, listed once for both App Bridge's nav menu and the demo's sidebar. */
 export const ADMIN_PAGES = [
   { label: "Home", url: "/app" },
+  { label: "Cohorts", url: "/app/cohorts" },
+  { label: "Segments", url: "/app/segments" },
   { label: "Import", url: "/app/import" },
   { label: "Campaigns", url: "/app/campaigns" },
+  { label: "Pickup", url: "/app/pickup" },
+  { label: "Order-ahead settings", url: "/app/pickup/settings" },
+  { label: "Reports", url: "/app/reports" },
+  { label: "Settings", url: "/app/settings" },
 ] as const;
 
 export default function AdminLayout() {
