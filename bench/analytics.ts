@@ -8,6 +8,7 @@
  * its own process), in one run.
  *
  *   npm run bench:analytics [-- --members 100000 --orders 3000000 --days 365 --incremental 300]
+ *   npm run bench:analytics -- --help
  *
  * Server: BENCH_DATABASE_URL (else DATABASE_URL, else postgresql://postgres@127.0.0.1:5432/postgres);
  * a fresh database is created and dropped. Ends with one line of JSON.
@@ -25,7 +26,7 @@ import { from as copyFrom } from "pg-copy-streams";
 import { applyMigrations } from "../app/db/migrations.server";
 import { createPrismaClient } from "../app/db/prisma.server";
 import { recomputeShop } from "../app/analytics/recompute.server";
-import { updateMembersAfterOrders } from "../app/analytics/incremental.server";
+import { updateMembersAfterOrders, type MemberUpdateStep } from "../app/analytics/incremental.server";
 import { retentionMatrix } from "../app/analytics/cohorts/retention.server";
 import { BENCH_SHOP, BENCH_TIMEZONE, ORDER_COLUMNS, writeAnalyticsFixture } from "./analytics-fixture";
 import { withPeakRss } from "./support/memory";
@@ -36,8 +37,20 @@ const { values } = parseArgs({
     orders: { type: "string", default: "3000000" },
     days: { type: "string", default: "365" },
     incremental: { type: "string", default: "300" },
+    help: { type: "boolean", default: false },
   },
 });
+if (values.help) {
+  console.log(`npm run bench:analytics [-- options]
+
+  --members N       customers in the fixture (default 100000)
+  --orders N        orders, guests included (default 3000000)
+  --days N          days of history (default 365)
+  --incremental N   members updated one at a time after a new order each, for the p50/p95 (default 300)
+
+Server: BENCH_DATABASE_URL, else DATABASE_URL, else postgresql://postgres@127.0.0.1:5432/postgres (a fresh database is created and dropped).`);
+  process.exit(0);
+}
 const MEMBERS = positiveInt("--members", values.members);
 const ORDERS = positiveInt("--orders", values.orders);
 const DAYS = positiveInt("--days", values.days);
@@ -134,6 +147,8 @@ async function main(): Promise<void> {
       [BENCH_SHOP, INCREMENTAL],
     );
     const latencies: number[] = [];
+    const stepLatencies = new Map<MemberUpdateStep, number[]>();
+    const onStep = (step: MemberUpdateStep, ms: number) => stepLatencies.set(step, [...(stepLatencies.get(step) ?? []), ms]);
     for (const [index, { customerId }] of sample.entries()) {
       const at = new Date(UNTIL.getTime() - 86_400_000 + 9 * 3_600_000 + index * 1000);
       await client.query(
@@ -142,7 +157,7 @@ async function main(): Promise<void> {
         [BENCH_SHOP, `incremental-${index}`, customerId, at],
       );
       const started = performance.now();
-      await updateMembersAfterOrders(db, BENCH_SHOP, [customerId]);
+      await updateMembersAfterOrders(db, BENCH_SHOP, [customerId], { onStep });
       latencies.push(performance.now() - started);
     }
     await client.end();
@@ -164,6 +179,10 @@ async function main(): Promise<void> {
     for (const [step, seconds] of Object.entries(steps)) console.log(`    ${step.padEnd(14)}${seconds.toFixed(2)} s`);
     console.log(`  peak RSS          ${recompute.peakRssMb} MB   target ≤ ${TARGETS.peakRssMb} MB`);
     console.log(`  incremental       p50 ${percentile(latencies, 0.5).toFixed(1)} ms, p95 ${p95.toFixed(1)} ms over ${latencies.length} members   target p95 ≤ ${TARGETS.incrementalP95Ms} ms`);
+    for (const [step, times] of stepLatencies) {
+      const sorted = [...times].sort((a, b) => a - b);
+      console.log(`    ${step.padEnd(14)}p50 ${percentile(sorted, 0.5).toFixed(2)} ms, p95 ${percentile(sorted, 0.95).toFixed(2)} ms`);
+    }
     console.log(`  gap aggregation   PostgreSQL ${gapsSeconds.toFixed(2)} s (visits + features) vs DuckDB ${duck.gaps_s.toFixed(2)} s: ${ratioGaps.toFixed(2)}×   target ≤ ${TARGETS.ratioVsDuckdb}×`);
     console.log(
       `  retention matrix  PostgreSQL ${cohortsSeconds.toFixed(2)} s vs DuckDB ${duck.cohorts_s.toFixed(2)} s: ${ratioCohorts.toFixed(2)}×   target ≤ ${TARGETS.ratioVsDuckdb}× (${matrix.cohorts.length} cohorts; DuckDB ${duck.cells} cells)`,

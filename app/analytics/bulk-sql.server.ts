@@ -1,4 +1,4 @@
-import type { Prisma } from "../db/generated/client";
+import { Prisma } from "../db/generated/client";
 import type { Database } from "../db/prisma.server";
 
 // Prisma's 5 s default would abort a large shop's rebuild; an hour bounds a stuck one.
@@ -44,11 +44,20 @@ export async function runForMembers<T>(db: Database, shop: string, customerIds: 
   const [, rows] = await db.$transaction([
     db.$queryRaw`
       SELECT count(pg_advisory_xact_lock(k))::int AS locked
-      FROM (SELECT DISTINCT hashtextextended('regulars:member:' || ${shop} || ':' || id, 0) AS k
+      FROM (SELECT DISTINCT ${memberLockKeySql(shop, Prisma.raw("id"))} AS k
             FROM unnest(${[...customerIds]}::text[]) AS id ORDER BY k) keys`,
     db.$queryRaw<T[]>(statement),
   ]);
   return rows;
+}
+
+/**
+ * The advisory lock key of a member's analytics (`id` is an SQL expression
+ * giving the customer id). Locks are always taken in key order, member and
+ * segment keys alike (see ./segments/materialise.server), so no two updates deadlock.
+ */
+export function memberLockKeySql(shop: string, id: Prisma.Sql): Prisma.Sql {
+  return Prisma.sql`hashtextextended('regulars:member:' || ${shop}::text || ':' || ${id}, 0)`;
 }
 
 /**

@@ -162,18 +162,34 @@ export async function shopAnalyticsSettings(db: Database, shop: string): Promise
     db.shop.findUnique({ where: { domain: shop }, select: { timezone: true } }),
     db.shopSettings.findUnique({ where: { shop }, select: { timezoneOverride: true, dayparts: true } }),
   ]);
-  if (!shopRow) throw new AnalyticsShopNotFoundError(shop);
-  const timezone = settings?.timezoneOverride ?? shopRow.timezone;
+  return resolveAnalyticsSettings(shop, shopRow ? { timezone: shopRow.timezone, timezoneOverride: settings?.timezoneOverride ?? null, dayparts: settings?.dayparts ?? null } : null);
+}
+
+/** The stored inputs of a shop's analytics settings: Shop.timezone and the ShopSettings overrides (null when absent). */
+export interface StoredAnalyticsSettings {
+  timezone: string;
+  timezoneOverride: string | null;
+  dayparts: unknown;
+}
+
+/**
+ * Validates stored settings into the zone and dayparts the analytics use
+ * (null: the shop is not recorded). Throws AnalyticsShopNotFoundError or
+ * InvalidShopSettingsError naming the setting at fault.
+ */
+export function resolveAnalyticsSettings(shop: string, stored: StoredAnalyticsSettings | null): AnalyticsSettings {
+  if (!stored) throw new AnalyticsShopNotFoundError(shop);
+  const timezone = stored.timezoneOverride ?? stored.timezone;
   const zone = ianaTimeZone.safeParse(timezone);
   if (!zone.success) {
-    const source = settings?.timezoneOverride ? "ShopSettings.timezoneOverride" : "Shop.timezone";
+    const source = stored.timezoneOverride ? "ShopSettings.timezoneOverride" : "Shop.timezone";
     throw new InvalidShopSettingsError(shop, `${source}: ${zone.error.issues[0]?.message ?? "not an IANA time zone"}`);
   }
-  if (settings?.dayparts === null || settings?.dayparts === undefined) {
+  if (stored.dayparts === null || stored.dayparts === undefined) {
     return { timezone: zone.data, dayparts: DEFAULT_DAYPARTS.map((d) => ({ ...d })) };
   }
   try {
-    return { timezone: zone.data, dayparts: parseDayparts(settings.dayparts) };
+    return { timezone: zone.data, dayparts: parseDayparts(stored.dayparts) };
   } catch (error) {
     if (error instanceof InvalidDaypartsError) throw new InvalidShopSettingsError(shop, `ShopSettings.dayparts: ${error.problems.join("; ")}`);
     throw error;

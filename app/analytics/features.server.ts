@@ -129,8 +129,13 @@ function featureInsertSql(shop: string): Prisma.Sql {
     SELECT count(*)::int AS fresh, count(*)::int AS written, 0 AS removed FROM written`;
 }
 
-/** Compares the fresh features with the stored ones and writes only the difference. */
-function featureMergeSql(shop: string, customerIds: string[] | null): Prisma.Sql {
+/**
+ * Compares the fresh features with the stored ones and writes only the
+ * difference. `extra`, an expression that may read the CTE `fresh`, is
+ * returned beside the counts as column `extra` (a member update reads its
+ * members' gap rows so).
+ */
+export function featureMergeSql(shop: string, customerIds: string[] | null, extra?: Prisma.Sql): Prisma.Sql {
   const featureScope = customerIds ? Prisma.sql`AND "customerId" = ANY(${customerIds}::text[])` : Prisma.empty;
   return Prisma.sql`
     WITH ${freshFeaturesSql(shop, customerIds)},
@@ -156,5 +161,5 @@ function featureMergeSql(shop: string, customerIds: string[] | null): Prisma.Sql
       RETURNING 1
     )
     SELECT (SELECT n FROM counted) AS fresh, (SELECT count(*) FROM written)::int AS written,
-      (SELECT count(*) FROM removed)::int AS removed`;
+      (SELECT count(*) FROM removed)::int AS removed${extra ? Prisma.sql`, ${extra} AS extra` : Prisma.empty}`;
 }

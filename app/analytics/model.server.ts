@@ -14,6 +14,7 @@ import {
 } from "./math/bgnbd";
 import { combineGapStats, gapPrior, nextVisitWindow, type CohortGapStats, type GapPrior } from "./math/next-visit";
 import { customerScope } from "./scope";
+import { prismaRunner, type SqlRunner } from "./sql-tx.server";
 
 /**
  * The shop's visit model: BG/NBD fitted on visit days (frequency = repeat
@@ -110,9 +111,9 @@ interface ShopModelData {
  * ways at once (GROUPING SETS): into (x, tₓ, T) cells for the likelihood, and
  * per pattern cohort for the next-visit priors.
  */
-async function loadShopModelData(db: Database, shop: string, until: Date): Promise<ShopModelData> {
-  const rows = await db.$queryRaw<
-    Array<{
+async function loadShopModelData(runner: SqlRunner, shop: string, until: Date): Promise<ShopModelData> {
+  const rows = await runner.query<
+    {
       is_cell: boolean;
       x: number | null;
       tx: number | null;
@@ -125,8 +126,8 @@ async function loadShopModelData(db: Database, shop: string, until: Date): Promi
       sum_inverse_count: number | null;
       within_squares: number | null;
       within_df: number | null;
-    }>
-  >`
+    }
+  >(Prisma.sql`
     WITH visit_days AS (
       SELECT "customerId", "localDate" AS day
       FROM "Visit"
@@ -152,7 +153,7 @@ async function loadShopModelData(db: Database, shop: string, until: Date): Promi
       sum(c.x - 1) FILTER (WHERE c.x >= 2)::float8 AS within_df
     FROM per_customer c
     LEFT JOIN "MemberFeature" f ON f.shop = ${shop} AND f."customerId" = c."customerId"
-    GROUP BY GROUPING SETS ((c.x, c.tx, c.t), (coalesce(f.pattern, '')))`;
+    GROUP BY GROUPING SETS ((c.x, c.tx, c.t), (coalesce(f.pattern, '')))`);
 
   const data: ShopModelData = { cells: [], customers: 0, repeaters: 0, historyDays: 0, gapStats: {} };
   for (const row of rows) {
@@ -189,7 +190,7 @@ export async function fitShopModel(db: Database, shop: string, opts: { until: Da
   requireShop(shop);
   requireLocalDate(opts.until, "until");
   if (!MODEL_UNITS.includes(opts.unit)) throw new RangeError(`unit must be one of ${MODEL_UNITS.join(", ")} (got ${String(opts.unit)})`);
-  const data = await loadShopModelData(db, shop, opts.until);
+  const data = await loadShopModelData(prismaRunner(db), shop, opts.until);
   const common = {
     id: randomUUID(),
     shop,
@@ -255,10 +256,44 @@ async function storeFitted(db: Database, common: Omit<ModelFitCommon, "fittedAt"
 }
 
 /** The shop's latest model fit (fitted or withheld), with its details parsed; null before the first fit. */
-export async function latestModelFit(db: Database, shop: string): Promise<(ModelFitResult & { gapStats?: Record<string, CohortGapStats> }) | null> {
+export async function latestModelFit(db: Database, shop: string): Promise<LatestModelFit | null> {
   requireShop(shop);
   const row = await db.modelFit.findFirst({ where: { shop }, orderBy: [{ fittedAt: "desc" }, { id: "desc" }] });
+  return row ? modelFitFromRow(shop, row) : null;
+}
+
+type LatestModelFit = ModelFitResult & { gapStats?: Record<string, CohortGapStats> };
+
+interface StoredModelFit {
+  id: string;
+  unit: string;
+  until: Date;
+  status: string;
+  reason: string | null;
+  customers: number;
+  repeaters: number;
+  r: number | null;
+  alpha: number | null;
+  a: number | null;
+  b: number | null;
+  logLikelihood: number | null;
+  fittedAt: Date;
+  details: unknown;
+}
+
+/** `latestModelFit` through a runner (inside a member update's transaction): the same row, with casts every carrier returns alike. */
+async function latestModelFitVia(runner: SqlRunner, shop: string): Promise<LatestModelFit | null> {
+  const [row] = await runner.query<Omit<StoredModelFit, "until" | "fittedAt" | "details"> & { until: string; fittedAt: string; details: string }>(Prisma.sql`
+    SELECT id, unit, to_char(until, 'YYYY-MM-DD') AS until, status, reason, customers, repeaters,
+      r::float8 AS r, alpha::float8 AS alpha, a::float8 AS a, b::float8 AS b, "logLikelihood"::float8 AS "logLikelihood",
+      to_char("fittedAt", 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "fittedAt", details::text AS details
+    FROM "ModelFit" WHERE shop = ${shop}
+    ORDER BY "fittedAt" DESC, id DESC LIMIT 1`);
   if (!row) return null;
+  return modelFitFromRow(shop, { ...row, until: new Date(`${row.until}T00:00:00Z`), fittedAt: new Date(row.fittedAt), details: JSON.parse(row.details) as unknown });
+}
+
+function modelFitFromRow(shop: string, row: StoredModelFit): LatestModelFit {
   const details = detailsSchema.safeParse(row.details);
   const parsed = details.success ? details.data : { historyDays: 0 };
   const unit = MODEL_UNITS.find((u) => u === row.unit);
@@ -304,7 +339,7 @@ function priorsFrom(gapStats: Record<string, CohortGapStats>): { byPattern: Map<
   return { byPattern, shop };
 }
 
-interface MemberGapRow {
+export interface MemberGapRow {
   customer_id: string;
   pattern: string;
   x: number | null;
@@ -315,11 +350,22 @@ interface MemberGapRow {
   var_log: number | null;
 }
 
-async function loadMemberGaps(db: Database, shop: string, asOf: Date, ids: string[] | null): Promise<MemberGapRow[]> {
+async function loadMemberGaps(runner: SqlRunner, shop: string, asOf: Date, ids: string[] | null): Promise<MemberGapRow[]> {
+  const featureScope = ids ? Prisma.sql`AND "customerId" = ANY(${ids}::text[])` : Prisma.empty;
+  const members = Prisma.sql`(SELECT "customerId", pattern FROM "MemberFeature" WHERE shop = ${shop} ${featureScope})`;
+  return runner.query<MemberGapRow>(Prisma.sql`SELECT * FROM (${memberGapRowsSql(shop, asOf, ids, members)}) g ORDER BY customer_id`);
+}
+
+/**
+ * Each member's repeat visit days, recency, age and log-gap summary as of
+ * `asOf`: one row per row of `members`, a relation of ("customerId",
+ * pattern) — the members to predict, whose visits are read for `ids` (all
+ * of the shop's with null).
+ */
+function memberGapRowsSql(shop: string, asOf: Date, ids: string[] | null, members: Prisma.Sql): Prisma.Sql {
   const visitScope = ids ? Prisma.sql`AND "customerId" = ANY(${ids}::text[])` : Prisma.empty;
-  const featureScope = ids ? Prisma.sql`AND f."customerId" = ANY(${ids}::text[])` : Prisma.empty;
   const asOfKey = localDateKey(asOf);
-  return db.$queryRaw<MemberGapRow[]>`
+  return Prisma.sql`
     WITH visit_days AS (
       SELECT "customerId", "localDate" AS day
       FROM "Visit"
@@ -335,13 +381,21 @@ async function loadMemberGaps(db: Database, shop: string, asOf: Date, ids: strin
       GROUP BY "customerId"
     )
     SELECT f."customerId" AS customer_id, f.pattern, c.x, c.tx_days, c.t_days, c.last_visit, c.mean_log, c.var_log
-    FROM "MemberFeature" f
-    LEFT JOIN per_customer c ON c."customerId" = f."customerId"
-    WHERE f.shop = ${shop} ${featureScope}
-    ORDER BY f."customerId"`;
+    FROM ${members} f
+    LEFT JOIN per_customer c ON c."customerId" = f."customerId"`;
 }
 
-interface PredictionRow {
+/**
+ * For a statement that computes the members' features (../features.server,
+ * CTE `fresh`): their gap rows as of `asOf`, as JSON text in customer order
+ * (a scalar subquery), so a member update reads them without another round
+ * trip. `members` names the relation of ("customerId", pattern).
+ */
+export function memberGapsJsonSql(shop: string, asOf: Date, ids: string[], members: Prisma.Sql): Prisma.Sql {
+  return Prisma.sql`(SELECT COALESCE(json_agg(g ORDER BY g.customer_id), '[]')::text FROM (${memberGapRowsSql(shop, asOf, ids, members)}) g)`;
+}
+
+export interface PredictionRow {
   customerId: string;
   pAlive: number | null;
   expectedVisits30: number | null;
@@ -372,12 +426,22 @@ function predict(member: MemberGapRow, model: ModelFitResult | null, priors: Ret
 }
 
 /** One UPDATE … FROM unnest(…) per batch; rows whose predictions are unchanged are not rewritten. */
-async function writePredictions(db: Database, shop: string, rows: PredictionRow[]): Promise<number> {
+async function writePredictions(runner: SqlRunner, shop: string, rows: PredictionRow[]): Promise<number> {
   let updated = 0;
   for (let start = 0; start < rows.length; start += WRITE_BATCH) {
-    const batch = rows.slice(start, start + WRITE_BATCH);
-    const column = <T>(pick: (row: PredictionRow) => T): T[] => batch.map(pick);
-    updated += await db.$executeRaw`
+    updated += await runner.execute(predictionsUpdateSql(shop, rows.slice(start, start + WRITE_BATCH)));
+  }
+  return updated;
+}
+
+/**
+ * The UPDATE that writes predictions, changing only rows whose predictions
+ * differ; `returning` (e.g. `RETURNING f.*`) lets a member update use the
+ * rows it wrote within the same statement.
+ */
+export function predictionsUpdateSql(shop: string, rows: PredictionRow[], returning: Prisma.Sql = Prisma.empty): Prisma.Sql {
+  const column = <T>(pick: (row: PredictionRow) => T): T[] => rows.map(pick);
+  return Prisma.sql`
       UPDATE "MemberFeature" AS f
       SET "pAlive" = u.p_alive, "expectedVisits30" = u.expected_visits, "usualGapDays" = u.usual_gap,
         "dueFrom" = u.due_from, "dueUntil" = u.due_until
@@ -391,9 +455,8 @@ async function writePredictions(db: Database, shop: string, rows: PredictionRow[
       ) AS u(customer_id, p_alive, expected_visits, usual_gap, due_from, due_until)
       WHERE f.shop = ${shop} AND f."customerId" = u.customer_id
         AND (f."pAlive", f."expectedVisits30", f."usualGapDays", f."dueFrom", f."dueUntil")
-          IS DISTINCT FROM (u.p_alive, u.expected_visits, u.usual_gap, u.due_from, u.due_until)`;
-  }
-  return updated;
+          IS DISTINCT FROM (u.p_alive, u.expected_visits, u.usual_gap, u.due_from, u.due_until)
+      ${returning}`;
 }
 
 /**
@@ -411,11 +474,72 @@ export async function updatePredictions(db: Database, shop: string, opts: { asOf
   requireLocalDate(opts.asOf, "asOf");
   const scope = customerScope(opts.customerIds);
   if (scope.kind === "none") return { updated: 0 };
-  const model = await latestModelFit(db, shop);
+  const runner = prismaRunner(db);
+  const basis = await predictionBasis(runner, shop, opts.asOf, await latestModelFit(db, shop));
+  return { updated: await predictAndWrite(runner, shop, opts.asOf, scope.kind === "some" ? scope.ids : null, basis) };
+}
+
+/** The latest fit and the next-visit priors derived from it: what predicting a member needs from the shop. */
+interface PredictionBasis {
+  model: ModelFitResult | null;
+  priors: ReturnType<typeof priorsFrom>;
+}
+
+async function predictionBasis(runner: SqlRunner, shop: string, asOf: Date, model: LatestModelFit | null): Promise<PredictionBasis> {
   // The fit carries the cohorts' gap statistics; before the first fit they come from the visits directly.
-  const gapStats = model?.gapStats ?? (await loadShopModelData(db, shop, opts.asOf)).gapStats;
-  const priors = priorsFrom(gapStats);
-  const members = await loadMemberGaps(db, shop, opts.asOf, scope.kind === "some" ? scope.ids : null);
-  const rows = members.map((member) => predict(member, model, priors));
-  return { updated: await writePredictions(db, shop, rows) };
+  const gapStats = model?.gapStats ?? (await loadShopModelData(runner, shop, asOf)).gapStats;
+  return { model, priors: priorsFrom(gapStats) };
+}
+
+async function predictAndWrite(runner: SqlRunner, shop: string, asOf: Date, ids: string[] | null, basis: PredictionBasis): Promise<number> {
+  const members = await loadMemberGaps(runner, shop, asOf, ids);
+  const rows = members.map((member) => predict(member, basis.model, basis.priors));
+  return writePredictions(runner, shop, rows);
+}
+
+/**
+ * Per process, each shop's latest fit with its priors, so that a member update
+ * neither reads nor parses the fit again. An entry is used only while its fit
+ * is still the shop's latest (the caller reads the latest fit's id in the same
+ * transaction), so a refit anywhere is picked up at the next update.
+ */
+const basisCache = new Map<string, { fitId: string; basis: PredictionBasis }>();
+const BASIS_CACHE_SHOPS = 1_000;
+
+/** The id of the shop's latest model fit, for `updateMemberPredictions` (a scalar subquery). */
+export function latestFitIdSql(shop: string): Prisma.Sql {
+  return Prisma.sql`(SELECT id FROM "ModelFit" WHERE shop = ${shop} ORDER BY "fittedAt" DESC, id DESC LIMIT 1)`;
+}
+
+/**
+ * `updatePredictions` for a few members inside the caller's transaction (the
+ * member update), up to the rows to write: `members` are their gap rows
+ * (`memberGapsJsonSql`), `latestFitId` the shop's latest fit as the caller
+ * read it (`latestFitIdSql`), or null before the first fit. The same
+ * predictions as `updatePredictions`; the fit is read and parsed once per
+ * process and fit. Write them with `predictionsUpdateSql`.
+ */
+export async function predictMembers(
+  tx: SqlRunner,
+  shop: string,
+  opts: { asOf: Date; members: MemberGapRow[]; latestFitId: string | null },
+): Promise<PredictionRow[]> {
+  requireShop(shop);
+  requireLocalDate(opts.asOf, "asOf");
+  if (opts.members.length === 0) return [];
+  let basis: PredictionBasis;
+  const cached = opts.latestFitId === null ? undefined : basisCache.get(shop);
+  if (cached && cached.fitId === opts.latestFitId) {
+    basis = cached.basis;
+  } else {
+    const model = await latestModelFitVia(tx, shop);
+    basis = await predictionBasis(tx, shop, opts.asOf, model);
+    // A fit without gap statistics (an older one) has its priors read from the visits each time, as before.
+    if (model?.gapStats) {
+      basisCache.delete(shop);
+      if (basisCache.size >= BASIS_CACHE_SHOPS) basisCache.delete(basisCache.keys().next().value ?? "");
+      basisCache.set(shop, { fitId: model.id, basis });
+    }
+  }
+  return opts.members.map((member) => predict(member, basis.model, basis.priors));
 }

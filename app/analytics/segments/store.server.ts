@@ -1,5 +1,7 @@
 import { randomUUID } from "node:crypto";
+import { Prisma } from "../../db/generated/client";
 import type { Database } from "../../db/prisma.server";
+import type { SqlRunner } from "../sql-tx.server";
 import { compileSegment, referencedSegments, type CompileResult, type ResolvedSegment } from "./compile";
 import { definitionToJson, parseSegmentDefinition, type SegmentDefinition, type SegmentIssue } from "./definition";
 
@@ -7,6 +9,29 @@ import { definitionToJson, parseSegmentDefinition, type SegmentDefinition, type 
 export async function loadShopSegments(db: Database, shop: string): Promise<Map<string, ResolvedSegment>> {
   const rows = await db.segment.findMany({ where: { shop }, select: { id: true, definition: true }, orderBy: { id: "asc" } });
   return new Map(rows.map((row) => [row.id, resolveStored(row.definition)]));
+}
+
+/**
+ * A digest of the shop's segment ids and definitions (a scalar subquery):
+ * equal digests, equal segments. Lets a process keep compiled segments and
+ * check in one value, inside another statement, that they are still current.
+ */
+export function segmentsVersionSql(shop: string): Prisma.Sql {
+  return Prisma.sql`(SELECT md5(COALESCE(string_agg(id || E'\\n' || definition::text, E'\\n' ORDER BY id), '')) FROM "Segment" WHERE shop = ${shop})`;
+}
+
+/** The shop's segments as `loadShopSegments` gives them, with their `segmentsVersionSql` digest read in the same statement. */
+export async function loadShopSegmentsVersioned(runner: SqlRunner, shop: string): Promise<{ version: string; segments: Map<string, ResolvedSegment> }> {
+  const rows = await runner.query<{ id: string | null; definition: string | null; version: string }>(Prisma.sql`
+    SELECT s.id, s.definition::text AS definition, v.version
+    FROM (SELECT ${segmentsVersionSql(shop)} AS version) v
+    LEFT JOIN "Segment" s ON s.shop = ${shop}
+    ORDER BY s.id`);
+  const version = rows[0]?.version;
+  if (version === undefined) throw new Error(`segment digest for ${shop} returned no row`);
+  const segments = new Map<string, ResolvedSegment>();
+  for (const row of rows) if (row.id !== null && row.definition !== null) segments.set(row.id, resolveStored(JSON.parse(row.definition)));
+  return { version, segments };
 }
 
 function resolveStored(definition: unknown): ResolvedSegment {
