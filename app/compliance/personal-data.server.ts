@@ -138,6 +138,7 @@ export const SHOP_TABLES = [
   "PickupSettings",
   "WeeklyReportAsset",
   "WeeklyReport",
+  "AuditEvent",
   ...PUSH_TABLES,
   "Session",
 ] as const;

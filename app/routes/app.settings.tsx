@@ -155,7 +155,7 @@ export default function SettingsPage() {
                   value={fields.dataRetentionDays}
                   onChange={set("dataRetentionDays")}
                   autoComplete="off"
-                  helpText={`Empty keeps everything. ${RETENTION_MIN_DAYS}–${RETENTION_MAX_DAYS}: every day, orders (with their items and refunds), visits, webhook deliveries and pushes older than this are deleted. Customers, memberships and consent records stay.`}
+                  helpText={`Empty keeps everything. ${RETENTION_MIN_DAYS}–${RETENTION_MAX_DAYS}: every day, orders older than this are anonymised (no longer linked to a customer, note attributes removed; totals and items stay), and visits, applied webhook deliveries and sent pushes older than this are deleted. Customers, memberships and consent records stay.`}
                   error={errors.dataRetentionDays}
                 />
               </FormLayout>
