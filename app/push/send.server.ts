@@ -3,7 +3,7 @@ import type { Database } from "../db/prisma.server";
 import type { Runtime } from "../runtime.server";
 import { CLICK_TOKEN_LIFETIME_SECONDS, signClickToken } from "./click-token.server";
 import { requestPushSend } from "./enqueue.server";
-import { notificationSchema, storefrontDestination, wireMessage, URGENCIES, type Urgency } from "./payload";
+import { notificationSchema, storefrontDestination, wireMessage, URGENCIES, type PushNotification, type Urgency } from "./payload";
 import { EndpointRefusedError, pushSenderFor, type PushSender } from "./sender.server";
 import type { PushResponse } from "./transport.server";
 import type { VapidSigner } from "./vapid.server";
@@ -36,10 +36,13 @@ export const INTERRUPTED_AFTER_MS = 60_000;
 const MAX_BATCH = 250;
 /** Due delivery ids read per query (then claimed in batches). */
 const DUE_PAGE = 5_000;
-/** Requests in flight per drain. */
-const CONCURRENCY = 64;
-/** Batches in flight, so that sending overlaps the claims and outcomes being written. */
-const PIPELINE = 4;
+/**
+ * Batches in flight, so that the next batch is claimed while this one's
+ * last requests are answered. Requests in flight are limited per push
+ * service by the transport's window, not here; two batches are enough to
+ * keep it fed and keep few claims waiting (what a dying worker loses).
+ */
+const PIPELINE = 2;
 
 export interface DrainOptions {
   now?: () => Date;
@@ -67,7 +70,8 @@ type Outcome = "sent" | "queued" | "failed" | "expired";
 interface ClaimedDelivery {
   id: string;
   subscriptionId: string;
-  payload: unknown;
+  /** The stored notification as JSON text (a campaign's rows share one text, checked once per batch). */
+  payload: string;
   ttlSeconds: number;
   urgency: string;
   topic: string | null;
@@ -151,23 +155,54 @@ async function sendBatch(db: Database, sender: PushSender, shop: string, ids: st
     await release(db, shop, claimed.map((row) => row.id));
     throw error;
   }
-  const results = await mapLimited(claimed, CONCURRENCY, (row) => sendOne(sender, shop, row, signers, clock));
+  const notifications = new Map<string, StoredNotification>();
+  const notificationOf = (text: string) => {
+    let checked = notifications.get(text);
+    if (!checked) {
+      checked = checkStoredNotification(text, shop);
+      notifications.set(text, checked);
+    }
+    return checked;
+  };
+  // Each request waits for room in its push service's window (app/push/transport.server.ts).
+  const results = await Promise.all(claimed.map((row) => sendOne(sender, shop, row, notificationOf(row.payload), signers, clock)));
   await record(db, shop, results, clock());
   return results;
 }
 
-async function sendOne(sender: PushSender, shop: string, row: ClaimedDelivery, signers: Map<string, VapidSigner | null>, clock: () => Date): Promise<DeliveryResult> {
+type StoredNotification = { ok: true; notification: PushNotification } | { ok: false; error: string };
+
+/** A stored notification as the drain can send it, or why it cannot be sent (it was valid when enqueued; this guards against edits). */
+function checkStoredNotification(text: string, shop: string): StoredNotification {
+  let stored: unknown;
+  try {
+    stored = JSON.parse(text);
+  } catch {
+    return { ok: false, error: "the stored notification is not JSON" };
+  }
+  const notification = notificationSchema.safeParse(stored);
+  if (!notification.success) {
+    const issue = notification.error.issues[0];
+    return { ok: false, error: `the stored notification is invalid: ${[issue?.path.join("."), issue?.message ?? "unreadable"].filter(Boolean).join(" ")}` };
+  }
+  const destination = storefrontDestination(notification.data.url, shop);
+  if (!destination.ok) return { ok: false, error: `the stored url ${destination.message}` };
+  return { ok: true, notification: notification.data };
+}
+
+async function sendOne(
+  sender: PushSender,
+  shop: string,
+  row: ClaimedDelivery,
+  stored: StoredNotification,
+  signers: Map<string, VapidSigner | null>,
+  clock: () => Date,
+): Promise<DeliveryResult> {
   const done = (status: Outcome, statusCode: number | null, error: string | null, retryAt: Date | null = null): DeliveryResult => ({ id: row.id, status, statusCode, error, retryAt });
   if (row.endpoint === null || row.p256dh === null || row.auth === null || row.keyId === null) return done("failed", null, "the subscription no longer exists");
   if (row.subscriptionStatus === "expired") return done("expired", null, "the subscription had expired");
   if (row.subscriptionStatus !== "active") return done("failed", null, "the browser unsubscribed");
-  const notification = notificationSchema.safeParse(row.payload);
-  if (!notification.success) {
-    const issue = notification.error.issues[0];
-    return done("failed", null, `the stored notification is invalid: ${[issue?.path.join("."), issue?.message ?? "unreadable"].filter(Boolean).join(" ")}`);
-  }
-  const destination = storefrontDestination(notification.data.url, shop);
-  if (!destination.ok) return done("failed", null, `the stored url ${destination.message}`);
+  if (!stored.ok) return done("failed", null, stored.error);
   const signer = signers.get(row.keyId);
   if (!signer) return done("failed", null, `the shop's push key ${row.keyId} is missing`);
 
@@ -180,7 +215,7 @@ async function sendOne(sender: PushSender, shop: string, row: ClaimedDelivery, s
         endpoint: row.endpoint,
         p256dh: row.p256dh,
         auth: row.auth,
-        plaintext: JSON.stringify(wireMessage(notification.data, token)),
+        plaintext: JSON.stringify(wireMessage(stored.notification, token)),
         ttlSeconds: row.ttlSeconds,
         urgency: asUrgency(row.urgency),
         topic: row.topic,
@@ -192,9 +227,9 @@ async function sendOne(sender: PushSender, shop: string, row: ClaimedDelivery, s
     const reason = error instanceof Error ? error.message : String(error);
     return retryOrFail(row, null, `network: ${reason}`, null, now);
   }
+  if (response.statusCode >= 200 && response.statusCode < 300) return done("sent", response.statusCode, null);
   const host = new URL(row.endpoint).host;
   const said = response.body.trim() === "" ? "" : `: ${response.body.trim().slice(0, 200)}`;
-  if (response.statusCode >= 200 && response.statusCode < 300) return done("sent", response.statusCode, null);
   if (response.statusCode === 404 || response.statusCode === 410) {
     return done("expired", response.statusCode, `${host} answered ${response.statusCode}: the subscription has expired${said}`);
   }
@@ -241,7 +276,7 @@ async function claim(db: Database, shop: string, ids: string[], now: Date): Prom
       WHERE shop = ${shop} AND id = ANY(${ids}::text[]) AND status = 'queued' AND "scheduledFor" <= ${now}
       RETURNING id, "subscriptionId", payload, "ttlSeconds", urgency, topic, attempts
     )
-    SELECT c.id, c."subscriptionId", c.payload, c."ttlSeconds", c.urgency, c.topic, c.attempts,
+    SELECT c.id, c."subscriptionId", c.payload::text AS payload, c."ttlSeconds", c.urgency, c.topic, c.attempts,
       s.endpoint, s.p256dh, s.auth, s."keyId", s.status AS "subscriptionStatus"
     FROM claimed c LEFT JOIN "PushSubscription" s ON s.shop = ${shop} AND s.id = c."subscriptionId"`;
 }
@@ -327,20 +362,6 @@ function tokenBucket(ratePerSecond: number) {
       }
     },
   };
-}
-
-async function mapLimited<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array<R>(items.length);
-  let next = 0;
-  const runners = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const index = next++;
-      const item = items[index];
-      if (item !== undefined) results[index] = await work(item);
-    }
-  });
-  await Promise.all(runners);
-  return results;
 }
 
 function asUrgency(value: string): Urgency {

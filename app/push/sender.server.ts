@@ -62,18 +62,22 @@ export function createPushSender(
       return signer;
     },
     send(push, signer) {
-      const url = checkEndpointShape(push.endpoint, policy);
-      if (!url.ok) return Promise.reject(new EndpointRefusedError(url.message));
-      const details = webpush.generateRequestDetails({ endpoint: push.endpoint, keys: { p256dh: push.p256dh, auth: push.auth } }, push.plaintext, {
-        TTL: push.ttlSeconds,
-        urgency: push.urgency,
-        contentEncoding: "aes128gcm",
-        ...(push.topic ? { topic: push.topic } : {}),
+      const checked = checkEndpointShape(push.endpoint, policy);
+      if (!checked.ok) return Promise.reject(new EndpointRefusedError(checked.message));
+      const url = checked.url;
+      // Encrypted only once the push service's window has room, so no encrypted body waits in a queue.
+      return transport.send(url, () => {
+        const details = webpush.generateRequestDetails({ endpoint: push.endpoint, keys: { p256dh: push.p256dh, auth: push.auth } }, push.plaintext, {
+          TTL: push.ttlSeconds,
+          urgency: push.urgency,
+          contentEncoding: "aes128gcm",
+          ...(push.topic ? { topic: push.topic } : {}),
+        });
+        const headers: Record<string, string | number> = details.headers;
+        // Set after web-push built the request, so no process-wide VAPID setting can replace ours.
+        headers.Authorization = vapid.authorization(signer, url.origin);
+        return { method: details.method, headers, body: details.body };
       });
-      const headers: Record<string, string | number> = { ...details.headers };
-      // Set after web-push built the request, so no process-wide VAPID setting can replace ours.
-      headers.Authorization = vapid.authorization(signer, url.url.origin);
-      return transport.send({ endpoint: details.endpoint, method: details.method, headers, body: details.body });
     },
     close() {
       transport.close();

@@ -1,5 +1,6 @@
 import { createDecipheriv, createECDH, createHash, createPublicKey, hkdfSync, randomBytes, verify, type ECDH } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { Socket } from "node:net";
 
 /**
  * A Web Push service for tests, on loopback, built on node:crypto only. It
@@ -9,10 +10,13 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
  * - VAPID (RFC 8292): `Authorization: vapid t=JWT, k=KEY`; the JWT is ES256,
  *   signed by KEY, KEY is the applicationServerKey the subscription was made
  *   with, `aud` is this receiver's origin, `exp` is in the future and at most
- *   24 h away, `sub` is a mailto: or https: contact;
+ *   24 h away, `sub` is a mailto: or https: contact (the signature is
+ *   verified once per connection and token, the claims on every push);
  * - RFC 8030 headers: TTL present, Urgency and Topic well formed;
  * - RFC 8291/8188: the aes128gcm body decrypts with the subscription's
- *   private key and auth secret (records, padding delimiter).
+ *   private key and auth secret (records, padding delimiter) — every push,
+ *   or with `decryptOneIn` a random sample, the others checked for the
+ *   aes128gcm framing (sizes, key id) as a push service checks them.
  * A push that fails a check is answered 400/401/403 and kept in `rejected`.
  * Tests can script answers (500, 429 with Retry-After, 404, 410) per
  * subscription; unscripted pushes are answered 201.
@@ -26,7 +30,9 @@ export interface ReceiverSubscription {
 
 export interface ReceivedPush {
   subscriptionId: string;
+  /** The decrypted text ("" when this push was not in the decrypted sample). */
   text: string;
+  decrypted: boolean;
   ttl: number;
   urgency: string | null;
   topic: string | null;
@@ -62,6 +68,8 @@ export interface PushReceiver {
   /** Requests that reached a subscription, whatever the answer. */
   requestsFor(subscriptionId: string): number;
   totalRequests(): number;
+  /** Pushes decrypted (all of them unless `decryptOneIn` samples). */
+  decryptedCount(): number;
   waitFor(count: number, timeoutMs?: number): Promise<ReceivedPush[]>;
   close(): Promise<void>;
 }
@@ -82,10 +90,22 @@ export interface ReceiverOptions {
   /** Decrypt every push (default), or only check its headers and VAPID JWT. */
   decrypt?: boolean;
   /**
+   * Decrypt a random one in N pushes (default 1: every push). A push service
+   * never decrypts (the browser does); a benchmark samples so that the
+   * receiver does not take the CPU it shares with the sender.
+   */
+  decryptOneIn?: number;
+  /**
    * Subscriptions made elsewhere (a benchmark's other process): an unknown
    * id is registered on its first push with the key pair of `keySeed`.
    */
   resolveUnknown?: (id: string) => { keySeed: string; applicationServerKey?: string } | null;
+  /**
+   * Answer each request this long after it arrived (a slow push service):
+   * a push is in `received` from its arrival, so a sender that dies within
+   * this time has had its push accepted without learning so.
+   */
+  answerDelayMs?: number;
 }
 
 export async function startPushReceiver(options: ReceiverOptions = {}): Promise<PushReceiver> {
@@ -94,7 +114,10 @@ export async function startPushReceiver(options: ReceiverOptions = {}): Promise<
   const seeded = new Map<string, ECDH>();
   const scripts = new Map<string, ScriptedAnswer[]>();
   const requestCounts = new Map<string, number>();
-  const verifiedTokens = new Map<string, { aud: string; exp: number; sub: string; key: string }>();
+  // Per connection, as a push service's front end verifies: the token and key it last verified, and their claims.
+  const verifiedOn = new WeakMap<Socket, { token: string; key: string; claims: { aud: string; exp: number; sub: string } }>();
+  const decryptOneIn = Math.max(1, Math.floor(options.decryptOneIn ?? 1));
+  let decrypted = 0;
   const received: ReceivedPush[] = [];
   const rejected: RejectedPush[] = [];
   let total = 0;
@@ -108,7 +131,9 @@ export async function startPushReceiver(options: ReceiverOptions = {}): Promise<
   server.keepAliveTimeout = 60_000;
 
   function answer(response: ServerResponse, status: number, headers: Record<string, string> = {}, text = ""): void {
-    response.writeHead(status, { "Content-Type": "text/plain", ...headers }).end(text);
+    const send = () => response.writeHead(status, { "Content-Type": "text/plain", ...headers }).end(text);
+    if (options.answerDelayMs) setTimeout(send, options.answerDelayMs);
+    else send();
   }
 
   function handle(request: IncomingMessage, body: Buffer, response: ServerResponse): void {
@@ -127,7 +152,7 @@ export async function startPushReceiver(options: ReceiverOptions = {}): Promise<
       answer(response, status, {}, reason);
     };
     const scripted = scripts.get(subscription.id)?.shift() ?? scripts.get("*")?.shift();
-    const vapid = checkVapid(request.headers.authorization, subscription);
+    const vapid = checkVapid(request.headers.authorization, subscription, request.socket);
     if (!vapid.ok) return reject(vapid.status, vapid.reason);
     const ttlText = header(request, "ttl");
     if (ttlText === null || !/^\d+$/.test(ttlText)) return reject(400, "TTL header missing or not a number");
@@ -140,18 +165,23 @@ export async function startPushReceiver(options: ReceiverOptions = {}): Promise<
       return answer(response, scripted.status, scripted.retryAfter === undefined ? {} : { "Retry-After": scripted.retryAfter }, `scripted ${scripted.status}`);
     }
     let text = "";
-    if (options.decrypt !== false) {
+    const decrypt = options.decrypt !== false && (decryptOneIn === 1 || Math.random() * decryptOneIn < 1);
+    if (decrypt) {
       try {
         text = decryptAes128gcm(body, subscription).toString("utf8");
+        decrypted += 1;
       } catch (error) {
         return reject(400, `payload does not decrypt: ${error instanceof Error ? error.message : String(error)}`);
       }
+    } else {
+      const framing = aes128gcmFramingError(body);
+      if (framing !== null) return reject(400, framing);
     }
-    received.push({ subscriptionId: subscription.id, text, ttl: Number(ttlText), urgency, topic, jwt: { aud: vapid.aud, exp: vapid.exp, sub: vapid.sub }, publicKey: vapid.key });
+    received.push({ subscriptionId: subscription.id, text, decrypted: decrypt, ttl: Number(ttlText), urgency, topic, jwt: { aud: vapid.aud, exp: vapid.exp, sub: vapid.sub }, publicKey: vapid.key });
     answer(response, 201, { Location: `${origin}/message/${received.length}` });
   }
 
-  function checkVapid(authorization: string | undefined, subscription: Registered) {
+  function checkVapid(authorization: string | undefined, subscription: Registered, socket: Socket) {
     const fail = (status: number, reason: string) => ({ ok: false as const, status, reason });
     const match = /^vapid t=([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+), k=([A-Za-z0-9_-]+)$/.exec(authorization ?? "");
     if (!match?.[1] || !match[2]) return fail(401, "missing or malformed VAPID Authorization");
@@ -159,14 +189,14 @@ export async function startPushReceiver(options: ReceiverOptions = {}): Promise<
     if (subscription.applicationServerKey !== null && key !== subscription.applicationServerKey) {
       return fail(403, "VAPID key is not the key the subscription was made with");
     }
-    let claims = verifiedTokens.get(token);
-    if (!claims || claims.key !== key) {
+    let verified = verifiedOn.get(socket);
+    if (!verified || verified.token !== token || verified.key !== key) {
       const checked = verifyJwt(token, key);
       if (!checked.ok) return fail(403, checked.reason);
-      claims = { ...checked.claims, key };
-      if (verifiedTokens.size > 10_000) verifiedTokens.clear();
-      verifiedTokens.set(token, claims);
+      verified = { token, key, claims: checked.claims };
+      verifiedOn.set(socket, verified);
     }
+    const claims = { ...verified.claims, key };
     const nowSeconds = Math.floor(now() / 1000);
     if (claims.aud !== origin) return fail(403, `JWT aud ${claims.aud} is not ${origin}`);
     if (claims.exp <= nowSeconds) return fail(403, "JWT has expired");
@@ -211,6 +241,7 @@ export async function startPushReceiver(options: ReceiverOptions = {}): Promise<
     rejected,
     requestsFor: (subscriptionId) => requestCounts.get(subscriptionId) ?? 0,
     totalRequests: () => total,
+    decryptedCount: () => decrypted,
     async waitFor(count, timeoutMs = 30_000) {
       const deadline = Date.now() + timeoutMs;
       while (received.length < count) {
@@ -290,6 +321,20 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 
 function hkdf(salt: Buffer, ikm: Buffer, info: Buffer, length: number): Buffer {
   return Buffer.from(hkdfSync("sha256", ikm, salt, info, length));
+}
+
+/**
+ * What a push service checks of a body it does not decrypt (RFC 8188 §2.1,
+ * RFC 8291 §4): at most 4,096 bytes, a record size that holds the body in
+ * one record, and a key id that is an uncompressed P-256 point.
+ */
+function aes128gcmFramingError(body: Buffer): string | null {
+  if (body.length > 4096) return `body of ${body.length} bytes exceeds 4096`;
+  if (body.length < 21 + 65 + 17) return "body shorter than an aes128gcm header, key id and one record";
+  const recordSize = body.readUInt32BE(16);
+  if (body[20] !== 65 || body[21] !== 0x04) return "key id is not the sender's 65-byte public key";
+  if (recordSize < body.length - 86) return "RFC 8291 allows one record, but the body is longer than the record size";
+  return null;
 }
 
 /** RFC 8291 §3.4 key derivation, then RFC 8188 records (one or more), each ending in its padding delimiter. */
