@@ -1,17 +1,25 @@
-import http from "node:http";
-import https from "node:https";
+import { Pool, type Dispatcher } from "undici";
 import { guardedLookup, type EndpointPolicy } from "./endpoint-policy.server";
 
 /**
- * Sends a prepared push request (web-push's `generateRequestDetails`) over
- * keep-alive connections: one TLS handshake per push-service connection,
- * not per message. Plain-HTTP endpoints exist only for the test receiver
- * (the endpoint policy refuses them otherwise). Every socket resolves its
- * host through the endpoint policy's guarded lookup.
+ * Sends prepared push requests (web-push's `generateRequestDetails`) over
+ * keep-alive connections, with one undici `Pool` per push-service origin:
+ * one TLS handshake per push-service connection, not per message.
+ * Plain-HTTP endpoints exist only for the test receiver (the endpoint policy
+ * refuses them otherwise). Every connection resolves its host through the
+ * endpoint policy's guarded lookup.
+ *
+ * Requests in flight are limited per push-service origin by an adaptive
+ * window (`InFlightWindow`), and a request is prepared (encrypted) only once
+ * the window has room for it: a push service far away gets as many requests
+ * in flight as its round trip needs, a near one (or a sender that is itself
+ * the bottleneck) only a few, which is cheaper per request than keeping
+ * dozens of them open (docs/decisions/0014-web-push-delivery.md). The pool
+ * never holds more connections than the window's maximum, so a request the
+ * window admits goes out at once.
  */
 
 export interface PushRequest {
-  endpoint: string;
   method: string;
   headers: Record<string, string | number>;
   body: Buffer | null;
@@ -26,63 +34,233 @@ export interface PushResponse {
 }
 
 export interface PushTransport {
-  send(request: PushRequest): Promise<PushResponse>;
+  /**
+   * Waits for room in the endpoint's origin window, then calls `prepare`
+   * (the encryption) and sends what it returns. Rejects on a network
+   * failure or timeout, or with what `prepare` threw.
+   */
+  send(endpoint: URL, prepare: () => PushRequest): Promise<PushResponse>;
   close(): void;
 }
 
 /** A push service that does not answer within this is treated as a failed attempt (retried). */
 export const PUSH_REQUEST_TIMEOUT_MS = 10_000;
-/** Connections kept per push-service origin; requests beyond wait for one. */
-const SOCKETS_PER_ORIGIN = 64;
+/** The most requests in flight (and so connections) per push-service origin. */
+export const MAX_WINDOW = 64;
 const BODY_CHARS_KEPT = 300;
+/** Origins not used for this long are dropped (window and connections; the next request starts anew). */
+const IDLE_WINDOW_MS = 10 * 60_000;
+/** How long an idle connection is kept open, unless the service's Keep-Alive hint says less. */
+const KEEP_ALIVE_MS = 60_000;
 
-export function createPushTransport(policy: Pick<EndpointPolicy, "allowLocalReceivers">, options: { timeoutMs?: number; now?: () => number } = {}): PushTransport {
-  const agentOptions = { keepAlive: true, maxSockets: SOCKETS_PER_ORIGIN, scheduling: "lifo" as const };
-  const httpAgent = new http.Agent(agentOptions);
-  const httpsAgent = new https.Agent(agentOptions);
+interface Origin {
+  window: InFlightWindow;
+  pool: Pool;
+}
+
+export function createPushTransport(
+  policy: Pick<EndpointPolicy, "allowLocalReceivers">,
+  options: { timeoutMs?: number; now?: () => number; maxWindow?: number } = {},
+): PushTransport {
+  const maxWindow = options.maxWindow ?? MAX_WINDOW;
   const lookup = guardedLookup(policy);
   const timeoutMs = options.timeoutMs ?? PUSH_REQUEST_TIMEOUT_MS;
   const now = options.now ?? Date.now;
-  return {
-    send(request) {
-      const url = new URL(request.endpoint);
-      const secure = url.protocol === "https:";
-      const requestOptions: http.RequestOptions = {
-        method: request.method,
-        hostname: url.hostname.startsWith("[") ? url.hostname.slice(1, -1) : url.hostname,
-        port: url.port === "" ? undefined : Number(url.port),
-        path: `${url.pathname}${url.search}`,
-        headers: request.headers,
-        agent: secure ? httpsAgent : httpAgent,
-        lookup,
-        timeout: timeoutMs,
+  const origins = new Map<string, Origin>();
+  const deadlines = requestDeadlines(timeoutMs);
+
+  const originFor = (url: URL): Origin => {
+    let origin = origins.get(url.origin);
+    if (!origin) {
+      if (origins.size >= 1_000) {
+        const cutoff = performance.now() - IDLE_WINDOW_MS;
+        for (const [key, idle] of origins) {
+          if (!idle.window.isIdleSince(cutoff)) continue;
+          origins.delete(key);
+          idle.pool.close().catch(() => undefined);
+        }
+      }
+      origin = {
+        window: new InFlightWindow({ max: maxWindow }),
+        pool: new Pool(url.origin, {
+          connections: maxWindow,
+          pipelining: 1,
+          keepAliveTimeout: KEEP_ALIVE_MS,
+          keepAliveMaxTimeout: KEEP_ALIVE_MS,
+          // The whole request is held to one deadline (requestDeadlines); undici's own limits only back it up.
+          connect: { lookup, timeout: timeoutMs },
+          headersTimeout: 2 * timeoutMs,
+          bodyTimeout: 2 * timeoutMs,
+        }),
       };
-      return new Promise<PushResponse>((resolve, reject) => {
-        const outgoing = (secure ? https : http).request(requestOptions, (response) => {
-          const statusCode = response.statusCode ?? 0;
-          let body = "";
-          // Read to the end even when the text is not kept: an unread body holds the socket.
-          if (statusCode >= 200 && statusCode < 300) {
-            response.resume();
-          } else {
-            response.setEncoding("utf8");
-            response.on("data", (chunk: string) => {
-              if (body.length < BODY_CHARS_KEPT) body += chunk.slice(0, BODY_CHARS_KEPT - body.length);
-            });
-          }
-          response.on("end", () => resolve({ statusCode, retryAfterSeconds: parseRetryAfter(response.headers["retry-after"], now()), body }));
-          response.on("error", reject);
-        });
-        outgoing.on("timeout", () => outgoing.destroy(Object.assign(new Error(`no answer within ${timeoutMs} ms`), { code: "ETIMEDOUT" })));
-        outgoing.on("error", reject);
-        outgoing.end(request.body ?? undefined);
-      });
+      origins.set(url.origin, origin);
+    }
+    return origin;
+  };
+
+  const request = (pool: Pool, url: URL, prepared: PushRequest): Promise<PushResponse> =>
+    new Promise<PushResponse>((resolve, reject) => {
+      const answer = new PushAnswer(resolve, reject, now, deadlines);
+      deadlines.watch(answer);
+      pool.dispatch({ origin: url.origin, method: prepared.method as "POST", path: `${url.pathname}${url.search}`, headers: flatHeaders(prepared), body: prepared.body }, answer);
+    });
+
+  return {
+    async send(endpoint, prepare) {
+      const { window, pool } = originFor(endpoint);
+      await window.acquire();
+      let started: number | null = null;
+      try {
+        const prepared = prepare();
+        started = performance.now();
+        const response = await request(pool, endpoint, prepared);
+        window.release({ roundTripMs: performance.now() - started, congested: response.statusCode === 429 || response.statusCode === 503 });
+        return response;
+      } catch (error) {
+        // A request that never went out says nothing about the service; one that failed on the way counts as congestion.
+        window.release(started === null ? null : { roundTripMs: performance.now() - started, congested: true });
+        throw error;
+      }
     },
     close() {
-      httpAgent.destroy();
-      httpsAgent.destroy();
+      deadlines.stop();
+      for (const { pool } of origins.values()) pool.destroy().catch(() => undefined);
+      origins.clear();
     },
   };
+}
+
+/**
+ * One request's answer, as undici's dispatch handler: the status, Retry-After
+ * and the start of the body of a refusal are kept, a success's body is read
+ * and dropped (an unread body holds the connection). Cheaper than
+ * `pool.request`, which wraps every answer in a stream.
+ */
+class PushAnswer implements Dispatcher.DispatchHandler {
+  private abort: ((reason: Error) => void) | null = null;
+  private expired: Error | null = null;
+  private settled = false;
+  private statusCode = 0;
+  private retryAfter: string | undefined;
+  private chunks: Buffer[] | null = null;
+  private bytes = 0;
+
+  constructor(
+    private readonly resolve: (response: PushResponse) => void,
+    private readonly reject: (error: Error) => void,
+    private readonly now: () => number,
+    private readonly deadlines: Deadlines,
+  ) {}
+
+  /** The deadline passed: fail now, and abort the request once it has a connection if it has none yet. */
+  expire(error: Error): void {
+    this.expired = error;
+    if (this.abort) this.abort(error);
+    else this.onError(error);
+  }
+
+  onConnect(abort: (reason?: Error) => void): void {
+    if (this.expired) abort(this.expired);
+    else this.abort = abort;
+  }
+
+  onHeaders(statusCode: number, rawHeaders: Buffer[]): boolean {
+    this.statusCode = statusCode;
+    if (statusCode < 200 || statusCode >= 300) {
+      this.chunks = [];
+      // Retry-After matters only for a refusal.
+      for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+        if (String(rawHeaders[i]).toLowerCase() === "retry-after") {
+          this.retryAfter = String(rawHeaders[i + 1]);
+          break;
+        }
+      }
+    }
+    return true;
+  }
+
+  onData(chunk: Buffer): boolean {
+    // Enough bytes for BODY_CHARS_KEPT characters of UTF-8, decoded once at the end.
+    if (this.chunks !== null && this.bytes < BODY_CHARS_KEPT * 4) {
+      this.chunks.push(chunk);
+      this.bytes += chunk.length;
+    }
+    return true;
+  }
+
+  onComplete(): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.deadlines.forget(this);
+    if (this.chunks === null) {
+      this.resolve({ statusCode: this.statusCode, retryAfterSeconds: null, body: "" });
+      return;
+    }
+    const body = Buffer.concat(this.chunks).toString("utf8").slice(0, BODY_CHARS_KEPT);
+    this.resolve({ statusCode: this.statusCode, retryAfterSeconds: parseRetryAfter(this.retryAfter, this.now()), body });
+  }
+
+  onError(error: Error): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.deadlines.forget(this);
+    this.reject(error);
+  }
+}
+
+type Deadlines = ReturnType<typeof requestDeadlines>;
+
+/**
+ * One timer for all requests in flight, checked a few times per timeout,
+ * instead of a timer armed and cleared for every request. The limit covers
+ * the whole request, connecting included.
+ */
+function requestDeadlines(timeoutMs: number) {
+  const due = new Map<PushAnswer, number>();
+  let sweeper: NodeJS.Timeout | null = null;
+  const sweep = () => {
+    const at = performance.now();
+    for (const [answer, deadline] of due) {
+      if (deadline > at) continue;
+      due.delete(answer);
+      answer.expire(Object.assign(new Error(`no answer within ${timeoutMs} ms`), { code: "ETIMEDOUT" }));
+    }
+    if (due.size === 0 && sweeper !== null) {
+      clearInterval(sweeper);
+      sweeper = null;
+    }
+  };
+  return {
+    watch(answer: PushAnswer) {
+      due.set(answer, performance.now() + timeoutMs);
+      if (sweeper === null) {
+        sweeper = setInterval(sweep, Math.max(10, Math.min(1_000, timeoutMs / 4)));
+        sweeper.unref();
+      }
+    },
+    forget(answer: PushAnswer) {
+      due.delete(answer);
+    },
+    stop() {
+      due.clear();
+      if (sweeper !== null) clearInterval(sweeper);
+      sweeper = null;
+    },
+  };
+}
+
+/** The prepared headers as a flat list (undici adds Host); a Content-Length if they lack one (push services refuse chunked bodies). */
+function flatHeaders(prepared: PushRequest): string[] {
+  const flat: string[] = [];
+  let hasLength = false;
+  for (const name of Object.keys(prepared.headers)) {
+    const lower = name.toLowerCase();
+    if (lower === "host") continue;
+    if (lower === "content-length") hasLength = true;
+    flat.push(name, String(prepared.headers[name]));
+  }
+  if (!hasLength) flat.push("Content-Length", String(prepared.body?.length ?? 0));
+  return flat;
 }
 
 /** RFC 9110 §10.2.3: delay-seconds or an HTTP-date. Unreadable values count as absent. */
@@ -93,4 +271,135 @@ export function parseRetryAfter(value: string | string[] | undefined, nowMs: num
   const at = Date.parse(text);
   if (Number.isNaN(at)) return null;
   return Math.max(0, Math.ceil((at - nowMs) / 1000));
+}
+
+export interface WindowOptions {
+  /** Requests in flight at first, and never fewer than `min` or more than `max`. */
+  initial?: number;
+  min?: number;
+  max?: number;
+  /** Round trips up to this multiple of the shortest recent one are not queueing. */
+  tolerance?: number;
+  /** How long the shortest round trip is remembered (it is the lowest over the last two such spans). */
+  baseSpanMs?: number;
+  now?: () => number;
+}
+
+/**
+ * How many requests may be in flight to one push service: a gradient
+ * limit (as in Netflix's concurrency-limits "Gradient2", after TCP Vegas).
+ * Once per round (as many answers as the window is wide) it compares the
+ * round's mean round trip with the shortest recent one: while they are
+ * close (under `tolerance` ×) requests are not queueing and the window grows
+ * by √window when it was full; when round trips stretch, the window shrinks
+ * in proportion (at most by half a round), settling where a few requests
+ * wait. An answer of 429/503 or a failed request halves it at once (at most
+ * once a round). Round trips are measured from the request's write to the
+ * end of its answer, so a sender busy with its own work sees them stretch
+ * and keeps few requests open, which is what costs it least.
+ */
+export class InFlightWindow {
+  private readonly min: number;
+  private readonly max: number;
+  private readonly tolerance: number;
+  private readonly baseSpanMs: number;
+  private readonly now: () => number;
+  private limit: number;
+  private inFlight = 0;
+  private readonly waiting: Array<() => void> = [];
+  private lastUsed: number;
+  // The shortest round trip: the lower of this span's and the previous span's minimum.
+  private spanStart: number;
+  private spanMin = Infinity;
+  private previousSpanMin = Infinity;
+  // The current round.
+  private roundAnswers = 0;
+  private roundTotalMs = 0;
+  private roundWasFull = false;
+  private roundHadCut = false;
+
+  constructor(options: WindowOptions = {}) {
+    this.min = Math.max(1, options.min ?? 2);
+    this.max = Math.max(this.min, options.max ?? MAX_WINDOW);
+    this.limit = Math.min(this.max, Math.max(this.min, options.initial ?? 8));
+    this.tolerance = options.tolerance ?? 2;
+    this.baseSpanMs = options.baseSpanMs ?? 10_000;
+    this.now = options.now ?? (() => performance.now());
+    this.spanStart = this.now();
+    this.lastUsed = this.spanStart;
+  }
+
+  /** Requests that may be in flight now. */
+  get size(): number {
+    return Math.floor(this.limit);
+  }
+
+  get active(): number {
+    return this.inFlight;
+  }
+
+  get queued(): number {
+    return this.waiting.length;
+  }
+
+  isIdleSince(cutoff: number): boolean {
+    return this.inFlight === 0 && this.waiting.length === 0 && this.lastUsed < cutoff;
+  }
+
+  /** Resolves when a request may start; every acquire must be followed by one release. */
+  acquire(): Promise<void> {
+    this.lastUsed = this.now();
+    if (this.inFlight < this.size && this.waiting.length === 0) {
+      this.take();
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  /** The request ended: with its round trip and whether the service signalled congestion, or null if it never went out. */
+  release(outcome: { roundTripMs: number; congested: boolean } | null): void {
+    this.inFlight -= 1;
+    if (outcome !== null) this.learn(outcome.roundTripMs, outcome.congested);
+    while (this.waiting.length > 0 && this.inFlight < this.size) {
+      this.take();
+      this.waiting.shift()?.();
+    }
+  }
+
+  private take(): void {
+    this.inFlight += 1;
+    if (this.inFlight >= this.size) this.roundWasFull = true;
+  }
+
+  private learn(roundTripMs: number, congested: boolean): void {
+    const at = this.now();
+    this.lastUsed = at;
+    const spanAge = at - this.spanStart;
+    if (spanAge >= this.baseSpanMs) {
+      // A span that ended more than a span ago is outside the memory too.
+      this.previousSpanMin = spanAge >= 2 * this.baseSpanMs ? Infinity : this.spanMin;
+      this.spanMin = Infinity;
+      this.spanStart = at;
+    }
+    this.spanMin = Math.min(this.spanMin, roundTripMs);
+    if (congested && !this.roundHadCut) {
+      this.limit = Math.max(this.min, this.limit / 2);
+      this.roundHadCut = true;
+    }
+    this.roundAnswers += 1;
+    this.roundTotalMs += roundTripMs;
+    if (this.roundAnswers < this.size) return;
+    const meanMs = this.roundTotalMs / this.roundAnswers;
+    const baseMs = Math.min(this.spanMin, this.previousSpanMin);
+    const gradient = Math.max(0.5, Math.min(1, (this.tolerance * baseMs) / Math.max(meanMs, 1e-3)));
+    if (!this.roundHadCut && (gradient < 1 || this.roundWasFull)) {
+      const target = this.limit * gradient + Math.sqrt(this.limit);
+      // Smoothed, so one noisy round moves the window only a fifth of the way.
+      this.limit = Math.min(this.max, Math.max(this.min, 0.8 * this.limit + 0.2 * target));
+    }
+    this.roundAnswers = 0;
+    this.roundTotalMs = 0;
+    this.roundWasFull = this.inFlight >= this.size;
+    this.roundHadCut = false;
+  }
 }

@@ -99,12 +99,15 @@ describe("push transport", () => {
     close = null;
   });
 
+  let connections = 0;
   async function serve(handler: (request: IncomingMessage, body: Buffer, response: ServerResponse) => void): Promise<string> {
+    connections = 0;
     const server = createServer((request, response) => {
       const chunks: Buffer[] = [];
       request.on("data", (chunk: Buffer) => chunks.push(chunk));
       request.on("end", () => handler(request, Buffer.concat(chunks), response));
     });
+    server.on("connection", () => (connections += 1));
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     close = () =>
       new Promise<void>((resolve) => {
@@ -179,6 +182,54 @@ describe("push transport", () => {
     const origin = await serve(() => {});
     transport = createPushTransport({ allowLocalReceivers: true }, { timeoutMs: 100 });
     await expect(transport.send(new URL(`${origin}/push/x`), () => ({ method: "POST", headers: { TTL: 0 }, body: null }))).rejects.toThrow("no answer within 100 ms");
+  });
+
+  it("keeps connections open between requests", async () => {
+    const origin = await serve((_request, _body, response) => response.writeHead(201).end("accepted"));
+    transport = createPushTransport({ allowLocalReceivers: true });
+    for (let i = 0; i < 30; i += 1) {
+      const answer = await transport.send(new URL(`${origin}/push/k${i}`), () => ({ method: "POST", headers: { TTL: 0 }, body: Buffer.from("x") }));
+      expect(answer).toEqual({ statusCode: 201, retryAfterSeconds: null, body: "" });
+    }
+    // One, or two when the next request is handed out before the pool has seen the first connection free again.
+    expect(connections).toBeLessThanOrEqual(2);
+  });
+
+  it("keeps the first 300 characters of a refusal's text, and reads an HTTP-date Retry-After", async () => {
+    const origin = await serve((_request, _body, response) => response.writeHead(503, { "retry-after": new Date(Date.now() + 60_000).toUTCString() }).end("é".repeat(2_000)));
+    transport = createPushTransport({ allowLocalReceivers: true });
+    const answer = await transport.send(new URL(`${origin}/push/x`), () => ({ method: "POST", headers: { TTL: 0 }, body: null }));
+    expect(answer.statusCode).toBe(503);
+    expect(answer.body).toBe("é".repeat(300));
+    expect(answer.retryAfterSeconds).toBeGreaterThanOrEqual(58);
+    expect(answer.retryAfterSeconds).toBeLessThanOrEqual(60);
+  });
+
+  it("rejects when the connection is refused or dropped, and recovers on a fresh connection", async () => {
+    let drop = true;
+    const origin = await serve((request, _body, response) => {
+      if (drop) request.socket.destroy();
+      else response.writeHead(201).end();
+    });
+    transport = createPushTransport({ allowLocalReceivers: true });
+    const push = () => ({ method: "POST", headers: { TTL: 0 }, body: Buffer.from("x") });
+    await expect(transport.send(new URL(`${origin}/push/x`), push)).rejects.toThrow();
+    drop = false;
+    expect((await transport.send(new URL(`${origin}/push/x`), push)).statusCode).toBe(201);
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    await expect(transport.send(new URL(`http://127.0.0.1:${port}/push/x`), push)).rejects.toMatchObject({ code: "ECONNREFUSED" });
+  });
+
+  it("refuses a host that resolves to a private address unless local receivers are allowed", async () => {
+    const origin = new URL(await serve((_request, _body, response) => response.writeHead(201).end()));
+    transport = createPushTransport({ allowLocalReceivers: false });
+    const push = () => ({ method: "POST", headers: { TTL: 0 }, body: null });
+    await expect(transport.send(new URL(`http://localhost:${origin.port}/push/x`), push)).rejects.toMatchObject({ code: "EPUSHADDRESS" });
+    await expect(transport.send(new URL(`https://localhost:${origin.port}/push/x`), push)).rejects.toMatchObject({ code: "EPUSHADDRESS" });
+    expect(connections).toBe(0);
   });
 
   it("reads Retry-After as seconds or an HTTP date", () => {
