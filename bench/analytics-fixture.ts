@@ -82,9 +82,13 @@ function pickPersona(random: Random): Persona {
   return PERSONAS[PERSONAS.length - 1]!;
 }
 
-export async function writeAnalyticsFixture(file: string, options: { members: number; orders: number; days: number; until: Date }): Promise<AnalyticsFixture> {
+export async function writeAnalyticsFixture(
+  file: string,
+  options: { members: number; orders: number; days: number; until: Date; /** The shop the rows belong to (default BENCH_SHOP). */ shop?: string },
+): Promise<AnalyticsFixture> {
   const random = createRandom("bench-analytics");
   const { members, orders: targetOrders, days, until } = options;
+  const shop = options.shop ?? BENCH_SHOP;
   const from = new Date(until.getTime() - days * 86_400_000);
   // Per local day: UTC offset at local noon, so a local minute maps to an instant (the cafe sells 07:00–19:00, far from the 01:00–02:00 switch).
   const dayOffsets = Array.from({ length: days }, (_, day) => offsetMinutes(new Date(from.getTime() + day * 86_400_000 + 12 * 3_600_000), BENCH_TIMEZONE));
@@ -103,7 +107,7 @@ export async function writeAnalyticsFixture(file: string, options: { members: nu
     const cancelled = random.chance(0.01) ? new Date(processed.getTime() + 180_000).toISOString() : "";
     const refunded = !cancelled && random.chance(0.02) ? (Number(total) / 3).toFixed(2) : "0";
     const notes = pickup ? `"[{""name"":""pickup_at"",""value"":""${new Date(processed.getTime() + 20 * 60_000).toISOString()}""}]"` : "[]";
-    buffer += `${BENCH_SHOP},${orderSeq},${customerId},${location},${channel},GBP,${total},${refunded},${processed.toISOString()},${cancelled},${notes},${processed.toISOString()},backfill,${updatedAt}\n`;
+    buffer += `${shop},${orderSeq},${customerId},${location},${channel},GBP,${total},${refunded},${processed.toISOString()},${cancelled},${notes},${processed.toISOString()},backfill,${updatedAt}\n`;
     written += 1;
     if (buffer.length > 1 << 20) {
       if (!out.write(buffer)) await once(out, "drain");

@@ -12,10 +12,10 @@ import { buildRetentionMatrix, type RetentionCounts, type RetentionMatrix, type 
  */
 
 /** The retention matrix of a shop up to `until` (a local date, capped at the latest visit). */
-export async function retentionMatrix(db: Database, shop: string, options: { period: RetentionPeriod; until: Date }): Promise<RetentionMatrix> {
+export async function retentionMatrix(db: Database, shop: string, options: { period: RetentionPeriod; until: Date; latestCohorts?: number }): Promise<RetentionMatrix> {
   const until = await dataEnd(db, shop, options.until);
   if (until === null) return { period: options.period, until: localDateKey(options.until), cohorts: [] };
-  return buildRetentionMatrix(await loadRetentionCounts(db, shop, { period: options.period, until }), { period: options.period, until });
+  return buildRetentionMatrix(await loadRetentionCounts(db, shop, { period: options.period, until, latestCohorts: options.latestCohorts }), { period: options.period, until });
 }
 
 /**
@@ -43,14 +43,26 @@ function periodSql(period: RetentionPeriod): { start: Prisma.Sql; bucket: Prisma
   }
 }
 
-/** Cohort sizes and members active per period since acquisition, for members first seen by `until`. */
-export async function loadRetentionCounts(db: Database, shop: string, options: { period: RetentionPeriod; until: string }): Promise<RetentionCounts> {
+/**
+ * Cohort sizes and members active per period since acquisition, for members
+ * first seen by `until`; with `latestCohorts`, only the latest that many
+ * cohorts (the rest of the visits are not read).
+ */
+export async function loadRetentionCounts(db: Database, shop: string, options: { period: RetentionPeriod; until: string; latestCohorts?: number }): Promise<RetentionCounts> {
+  if (options.latestCohorts !== undefined && (!Number.isInteger(options.latestCohorts) || options.latestCohorts < 1)) {
+    throw new RangeError(`latestCohorts must be a whole number ≥ 1 (got ${options.latestCohorts})`);
+  }
   const { start, bucket, since } = periodSql(options.period);
-  const sizes = await db.$queryRaw<Array<{ cohort: string; size: number }>>`
+  const allSizes = await db.$queryRaw<Array<{ cohort: string; size: number }>>`
     SELECT to_char(${start}, 'YYYY-MM-DD') AS cohort, count(*)::int AS size
     FROM "MemberFeature" f
     WHERE f.shop = ${shop} AND f."firstVisitOn" <= ${options.until}::date
     GROUP BY 1`;
+  // The earliest cohort kept; a cohort's members have no visit before its first day, so neither do the visits read.
+  const kept = allSizes.filter((row) => row.size > 0).map((row) => row.cohort).sort();
+  const from = options.latestCohorts === undefined ? undefined : kept[Math.max(0, kept.length - options.latestCohorts)];
+  const sizes = from === undefined ? allSizes : allSizes.filter((row) => row.cohort >= from);
+  const latestOnly = from === undefined ? Prisma.empty : Prisma.sql`AND ${start} >= ${from}::date AND v."localDate" >= ${from}::date`;
   const active = await db.$queryRaw<Array<{ cohort: string; period: number; members: number }>>`
     SELECT to_char(cohort, 'YYYY-MM-DD') AS cohort, ${since} AS period, members
     FROM (
@@ -59,7 +71,7 @@ export async function loadRetentionCounts(db: Database, shop: string, options: {
         SELECT DISTINCT v."customerId", ${start} AS cohort, ${bucket} AS bucket
         FROM "Visit" v
         JOIN "MemberFeature" f ON f.shop = v.shop AND f."customerId" = v."customerId"
-        WHERE v.shop = ${shop} AND v."localDate" <= ${options.until}::date AND f."firstVisitOn" <= ${options.until}::date
+        WHERE v.shop = ${shop} AND v."localDate" <= ${options.until}::date AND f."firstVisitOn" <= ${options.until}::date ${latestOnly}
       ) active
       GROUP BY cohort, bucket
     ) cells`;
