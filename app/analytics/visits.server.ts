@@ -75,7 +75,8 @@ function freshVisitsSql(shop: string, settings: AnalyticsSettings, customerIds: 
           -- processedAt holds UTC without a zone: read it as UTC, then show it on the shop's wall clock.
           ("processedAt" AT TIME ZONE 'UTC') AT TIME ZONE ${settings.timezone} AS local_at,
           "processedAt", "totalPrice", "refundedAmount", channel,
-          "noteAttributes" @> '[{"name":"pickup_at"}]'::jsonb AS pickup
+          -- An order-ahead order carries its hold (app/pickup/attributes.ts); imported and simulated histories a pickup time.
+          ("noteAttributes" @> '[{"name":"_regulars_pickup_hold"}]'::jsonb OR "noteAttributes" @> '[{"name":"pickup_at"}]'::jsonb) AS pickup
         FROM "Order"
         WHERE shop = ${shop} AND "cancelledAt" IS NULL AND "customerId" IS NOT NULL ${orderScope}
       ) o

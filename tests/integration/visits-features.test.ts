@@ -25,6 +25,8 @@ interface Sale {
   cancelled?: boolean;
   refund?: string;
   pickup?: boolean;
+  /** An order-ahead order: it carries its pickup hold (app/pickup/attributes.ts). */
+  pickupHold?: boolean;
 }
 
 /** Stores an order (a newer version each time, so a second call with the same id updates it). */
@@ -43,7 +45,11 @@ async function sell(db: Database, shop: string, sale: Sale): Promise<void> {
       totalPrice: sale.total ?? "4.00",
       processedAt,
       cancelledAt: sale.cancelled ? new Date(processedAt.getTime() + 120_000) : null,
-      noteAttributes: sale.pickup ? [{ name: "pickup_at", value: new Date(processedAt.getTime() + 1_200_000).toISOString() }] : [],
+      noteAttributes: sale.pickupHold
+        ? [{ name: "_regulars_pickup_hold", value: "h-abcdefghijklmnop" }, { name: "_regulars_pickup_location", value: "71" }]
+        : sale.pickup
+          ? [{ name: "pickup_at", value: new Date(processedAt.getTime() + 1_200_000).toISOString() }]
+          : [],
       shopifyUpdatedAt: new Date(version),
       refunds: sale.refund ? [{ id: `r${sale.id}`, orderId: sale.id, amount: sale.refund, createdAt: new Date(processedAt.getTime() + 3_600_000) }] : [],
       lineItems: [],
@@ -314,6 +320,19 @@ describe.each(stackKinds())("visits and member features on $name", (kind) => {
     expect(checks).toBe(2);
     expect(counts).toMatchObject({ written: 0, removed: 0 });
     expect(await snapshot(db, SHOP)).toEqual(before);
+  });
+
+  it("counts an order-ahead order (one carrying its pickup hold) as a pickup visit", async () => {
+    const shop = "pickup-cafe.myshopify.com";
+    await registerInstall(db, { domain: shop, name: "Pickup Cafe", timezone: "Europe/London" });
+    await sell(db, shop, { id: "1", customerId: "801", at: "2026-03-04T08:00:00Z", channel: "web", location: null, pickupHold: true });
+    await sell(db, shop, { id: "2", customerId: "801", at: "2026-03-05T08:00:00Z" });
+    await rebuildVisits(db, shop);
+    const visits = await db.visit.findMany({ where: { shop, customerId: "801" }, orderBy: { localDate: "asc" }, select: { pickup: true, web: true, pos: true } });
+    expect(visits).toEqual([
+      { pickup: true, web: true, pos: false },
+      { pickup: false, web: false, pos: true },
+    ]);
   });
 
   it("rejects a malformed customer list and does nothing for an empty one", async () => {
