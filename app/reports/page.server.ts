@@ -74,6 +74,11 @@ export interface ReportViewPage {
   figures: WeeklyFigures;
   kpiRows: string[][];
   assets: string[];
+  /**
+   * The charts as data URLs: inside Shopify's admin frame an <img> request
+   * carries no session token, so the page brings its images with it.
+   */
+  charts: Record<string, string>;
 }
 
 export async function reportViewPage(db: Database, shop: string, week: string): Promise<ReportViewPage | null> {
@@ -99,6 +104,11 @@ export async function reportViewPage(db: Database, shop: string, week: string): 
       `${TREND_WORDS[k.trend]} (${formatKpiChange(k.unit, k.change, c)})`,
     ]),
     assets: report.assets.map((a) => a.name).sort(),
+    charts: Object.fromEntries(
+      (await getReportAssets(db, shop, week))
+        .filter((asset) => asset.contentType === "image/png")
+        .map((asset) => [asset.name, `data:image/png;base64,${asset.data.toString("base64")}`]),
+    ),
   };
 }
 

@@ -1,14 +1,16 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { useLoaderData } from "@remix-run/react";
-import { Badge, BlockStack, Button, Card, DataTable, InlineStack, Layout, List, Page, Text } from "@shopify/polaris";
+import { Badge, BlockStack, Card, DataTable, InlineStack, Layout, List, Page, Text } from "@shopify/polaris";
 import { requireAdmin } from "../admin-auth.server";
+import { DownloadButton } from "../components/DownloadButton";
 import { reportViewPage, weekParam } from "../reports/page.server";
 import { getRuntime } from "../runtime.server";
 
 /**
  * One stored weekly report, shown from its figures with Polaris (never the
- * stored HTML itself), its charts from the shop-checked file route, and the
- * HTML and CSV to download.
+ * stored HTML itself), its charts brought by the loader, and the HTML and
+ * CSV to download from the shop-checked file route (fetched with the
+ * session token: a plain link would arrive without one in the admin frame).
  */
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
@@ -46,12 +48,12 @@ export default function Report() {
                 Made {report.generatedAt.slice(0, 16).replace("T", " ")} UTC. {mailed}.
               </Text>
               <InlineStack gap="200">
-                <Button url={`${base}/report.html`} download>
+                <DownloadButton url={`${base}/report.html`} filename={`regulars-${report.week}.html`}>
                   Download HTML
-                </Button>
-                <Button url={`${base}/report.csv`} download>
+                </DownloadButton>
+                <DownloadButton url={`${base}/report.csv`} filename={`regulars-${report.week}.csv`}>
                   Download CSV
-                </Button>
+                </DownloadButton>
               </InlineStack>
             </BlockStack>
           </Card>
@@ -81,7 +83,7 @@ export default function Report() {
                 headings={["KPI", figures.previousWeek, figures.week, "Target", "Trend"]}
                 rows={report.kpiRows}
               />
-              {report.assets.includes("kpis.png") ? <img src={`${base}/kpis.png`} alt={`KPIs for ${figures.previousWeek} and ${figures.week} with 95 % intervals and targets`} style={{ maxWidth: "100%" }} /> : null}
+              {report.charts["kpis.png"] ? <img src={report.charts["kpis.png"]} alt={`KPIs for ${figures.previousWeek} and ${figures.week} with 95 % intervals and targets`} style={{ maxWidth: "100%" }} /> : null}
             </BlockStack>
           </Card>
         </Layout.Section>
@@ -91,7 +93,7 @@ export default function Report() {
               <Text as="h2" variant="headingMd">
                 Retention by acquisition week
               </Text>
-              {report.assets.includes("heatmap.png") ? <img src={`${base}/heatmap.png`} alt="Retention heatmap by acquisition week" style={{ maxWidth: "100%" }} /> : null}
+              {report.charts["heatmap.png"] ? <img src={report.charts["heatmap.png"]} alt="Retention heatmap by acquisition week" style={{ maxWidth: "100%" }} /> : null}
             </BlockStack>
           </Card>
         </Layout.Section>
