@@ -1,7 +1,7 @@
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startDemoInBrowser, watchPageProblems, type DemoInBrowser } from "../support/demo-browser";
+import { importHistoryInAdmin, startDemoInBrowser, watchPageProblems, type DemoInBrowser } from "../support/demo-browser";
 
 /** Home, Cohorts, Segments (the builder's live count) and Settings (a saved change in the audit log) in the demo, in Chromium. */
 describe("the admin's home, cohorts, segments and settings pages (Chromium)", () => {
@@ -23,18 +23,11 @@ describe("the admin's home, cohorts, segments and settings pages (Chromium)", ()
     const shot = (name: string) => page.screenshot({ path: join(tmpdir(), `regulars-${name}.png`), fullPage: true });
 
     // History for two regulars (weekday mornings, four visits each), so the analytics have something to say.
-    await page.goto(`${origin}/app/import`, { waitUntil: "networkidle" });
     const rows = ["order_id,customer_id,ordered_at,total"];
     for (const [index, day] of ["2026-10-05", "2026-10-13", "2026-10-21", "2026-10-29"].entries()) {
       rows.push(`A-${index}-1,501,${day}T08:15:00,4.50`, `A-${index}-2,502,${day}T08:40:00,3.80`);
     }
-    const chosen = page.getByText("history.csv ·");
-    for (let attempt = 0; attempt < 20 && !(await chosen.isVisible()); attempt++) {
-      await page.locator('input[type="file"]').setInputFiles({ name: "history.csv", mimeType: "text/csv", buffer: Buffer.from(`${rows.join("\n")}\n`) });
-      await page.waitForTimeout(500);
-    }
-    await page.getByRole("button", { name: "Import" }).click();
-    await page.getByText("Imported 8 rows").waitFor({ timeout: 30_000 });
+    await importHistoryInAdmin(page, origin, rows);
 
     // Segments: the recompute the import asked for installs the built-in segments.
     await page.goto(`${origin}/app/segments`, { waitUntil: "networkidle" });

@@ -1,7 +1,7 @@
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startDemoInBrowser, watchPageProblems, type DemoInBrowser } from "../support/demo-browser";
+import { importHistoryInAdmin, startDemoInBrowser, watchPageProblems, type DemoInBrowser } from "../support/demo-browser";
 
 describe("creating and scheduling a campaign in the demo admin (Chromium)", () => {
   let demo: DemoInBrowser;
@@ -21,19 +21,11 @@ describe("creating and scheduling a campaign in the demo admin (Chromium)", () =
     const problems = watchPageProblems(page);
 
     // Some history, so the shop's analytics install its segments.
-    await page.goto(`${origin}/app/import`, { waitUntil: "networkidle" });
     const rows = ["order_id,customer_id,ordered_at,total"];
     for (const [index, day] of ["2026-02-02", "2026-02-12", "2026-02-22", "2026-03-04"].entries()) {
       rows.push(`C-${index}-1,501,${day}T08:15:00,4.50`, `C-${index}-2,502,${day}T08:40:00,3.80`);
     }
-    const chosen = page.getByText("history.csv ·");
-    // Until the page has hydrated, a chosen file goes unseen: choose it again until the page shows it.
-    for (let attempt = 0; attempt < 20 && !(await chosen.isVisible()); attempt++) {
-      await page.locator('input[type="file"]').setInputFiles({ name: "history.csv", mimeType: "text/csv", buffer: Buffer.from(`${rows.join("\n")}\n`) });
-      await page.waitForTimeout(500);
-    }
-    await page.getByRole("button", { name: "Import" }).click();
-    await page.getByText("Imported 8 rows").waitFor({ timeout: 30_000 });
+    await importHistoryInAdmin(page, origin, rows);
 
     await page.getByRole("link", { name: "Campaigns" }).first().click();
     await page.getByRole("heading", { name: "Campaigns" }).waitFor();

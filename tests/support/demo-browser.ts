@@ -39,3 +39,19 @@ export function watchPageProblems(page: Page): string[] {
   page.on("pageerror", (error) => problems.push(`page: ${error.message}`));
   return problems;
 }
+
+/**
+ * Imports an order history through the admin's import page and waits for its
+ * confirmation. Until the page has hydrated, a chosen file goes unseen: it is
+ * chosen again until the page shows it.
+ */
+export async function importHistoryInAdmin(page: Page, origin: string, rows: readonly string[]): Promise<void> {
+  await page.goto(`${origin}/app/import`, { waitUntil: "networkidle" });
+  const chosen = page.getByText("history.csv ·");
+  for (let attempt = 0; attempt < 20 && !(await chosen.isVisible()); attempt++) {
+    await page.locator('input[type="file"]').setInputFiles({ name: "history.csv", mimeType: "text/csv", buffer: Buffer.from(`${rows.join("\n")}\n`) });
+    await page.waitForTimeout(500);
+  }
+  await page.getByRole("button", { name: "Import" }).click();
+  await page.getByText(`Imported ${rows.length - 1} rows`).waitFor({ timeout: 30_000 });
+}
