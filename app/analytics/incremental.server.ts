@@ -1,5 +1,6 @@
 import { Prisma } from "../db/generated/client";
 import type { Database } from "../db/prisma.server";
+import { membersOfSql } from "../merges/aliases.server";
 import { memberLockKeySql, type MergeCounts } from "./bulk-sql.server";
 import { resolveAnalyticsSettings } from "./dayparts";
 import { featureMergeSql } from "./features.server";
@@ -42,6 +43,8 @@ interface UpdateContext {
   dayparts: string | null;
   segments_version: string;
   fit_id: string | null;
+  /** The members asked for widened through CustomerAlias (see contextSql), sorted. */
+  members: string[];
 }
 
 /**
@@ -97,14 +100,16 @@ export async function updateMembersAfterOrders(
     if (!context) throw new Error(`member update for ${shop} read no context row`);
     const stored = context.timezone === null ? null : { timezone: context.timezone, timezoneOverride: context.timezoneOverride, dayparts: parseJson(context.dayparts) };
     const settings = resolveAnalyticsSettings(shop, stored);
+    // Merged customers' orders count for their survivor: every later statement covers them all.
+    const members = context.members;
     const asOf = localDateOf(opts.now ?? new Date(), settings.timezone);
     step("settings");
 
-    const [visits] = await tx.query<MergeCounts>(visitMergeSql(shop, settings, ids));
+    const [visits] = await tx.query<MergeCounts>(visitMergeSql(shop, settings, members));
     if (!visits) throw new Error(`visit rebuild for ${shop} returned no summary row`);
     step("visits");
     // The members' gap rows come back with the feature counts.
-    const [features] = await tx.query<MergeCounts & { extra: string }>(featureMergeSql(shop, ids, memberGapsJsonSql(shop, asOf, ids, Prisma.sql`fresh`)));
+    const [features] = await tx.query<MergeCounts & { extra: string }>(featureMergeSql(shop, members, memberGapsJsonSql(shop, asOf, members, Prisma.sql`fresh`)));
     if (!features) throw new Error(`feature recompute for ${shop} returned no summary row`);
     step("features");
     const gaps = JSON.parse(features.extra) as MemberGapRow[];
@@ -112,13 +117,14 @@ export async function updateMembersAfterOrders(
     step("predictions");
     // The predictions are written by the segment statement, whose definitions see them.
     const compiled = await compiledShopSegments(tx, shop, asOf, context.segments_version);
-    const changes = await applyMemberChanges(tx, shop, compiled.compiled, ids, {
+    const changes = await applyMemberChanges(tx, shop, compiled.compiled, members, {
       featuresUpdate: predicted.length > 0 ? predictionsUpdateSql(shop, predicted, Prisma.sql`RETURNING f.*`) : undefined,
     });
     const segments = changes.segments;
     step("segments");
     return {
       ...result,
+      members: members.length,
       visits: visits.fresh,
       visitsWritten: visits.written,
       visitsRemoved: visits.removed,
@@ -140,19 +146,23 @@ export async function updateMembersAfterOrders(
  * refreshSegments). All are taken in key order, as everywhere else, so no
  * two updates deadlock. The row read beside them is from before the locks
  * were granted, which is all it needs to be: settings and definitions are
- * not guarded by these locks anywhere.
+ * not guarded by these locks anywhere. The members are widened through
+ * CustomerAlias first (a merged customer's orders make its survivor's
+ * visits), and the widened list is returned: without merges it is the list
+ * given, at the cost of two index probes of an empty table.
  */
 function contextSql(shop: string, ids: string[]): Prisma.Sql {
   return Prisma.sql`
-    WITH keys AS (
-      SELECT ${memberLockKeySql(shop, Prisma.raw("id"))} AS k FROM unnest(${ids}::text[]) AS id
+    WITH members AS MATERIALIZED (${membersOfSql(shop, Prisma.sql`${ids}::text[]`)}),
+    keys AS (
+      SELECT ${memberLockKeySql(shop, Prisma.raw("id"))} AS k FROM members
       UNION
       SELECT ${segmentLockKeySql(shop, Prisma.raw("id"))} FROM "Segment" WHERE shop = ${shop}
     ), locked AS MATERIALIZED (
       SELECT count(pg_advisory_xact_lock(k))::int AS n FROM (SELECT k FROM keys ORDER BY k) ordered
     )
     SELECT sh.timezone, ss."timezoneOverride", ss.dayparts::text AS dayparts, ${segmentsVersionSql(shop)} AS segments_version,
-      ${latestFitIdSql(shop)} AS fit_id, l.n AS locked
+      ${latestFitIdSql(shop)} AS fit_id, l.n AS locked, (SELECT array_agg(id ORDER BY id) FROM members) AS members
     FROM locked l
     LEFT JOIN "Shop" sh ON sh.domain = ${shop}
     LEFT JOIN "ShopSettings" ss ON ss.shop = ${shop}`;

@@ -8,6 +8,8 @@ import { addDays, isLocalDate, localDateOf } from "./local-dates";
 import { fitShopModel, updatePredictions, type ModelUnit } from "./model.server";
 import { ensureBuiltInSegments, refreshSegments } from "./segments/materialise.server";
 import { rebuildVisits } from "./visits.server";
+import { proposeMerges } from "../merges/propose.server";
+import { computeRecommendations } from "../recommend/compute.server";
 
 /**
  * The full recompute of a shop's analytics, one step after the other, with
@@ -18,7 +20,7 @@ import { rebuildVisits } from "./visits.server";
  * run its AnalyticsRun row: that history is kept on purpose).
  */
 
-export const RECOMPUTE_STEPS = ["visits", "features", "cohorts", "model", "predictions", "segments"] as const;
+export const RECOMPUTE_STEPS = ["visits", "features", "cohorts", "model", "predictions", "segments", "recommendations"] as const;
 export type RecomputeStep = (typeof RECOMPUTE_STEPS)[number];
 export const RECOMPUTE_KINDS = ["full", "nightly"] as const;
 export type RecomputeKind = (typeof RECOMPUTE_KINDS)[number];
@@ -78,7 +80,7 @@ export async function recomputeShop(db: Database, shop: string, opts: RecomputeO
     data: { shop, id: randomUUID(), kind, status: "running", stepsTotal: RECOMPUTE_STEPS.length, stats: { until: dateKey(until) } },
   });
   const stats: Record<string, Prisma.InputJsonValue> = { until: dateKey(until) };
-  const seconds: Record<RecomputeStep, number> = { visits: 0, features: 0, cohorts: 0, model: 0, predictions: 0, segments: 0 };
+  const seconds: Record<RecomputeStep, number> = { visits: 0, features: 0, cohorts: 0, model: 0, predictions: 0, segments: 0, recommendations: 0 };
   let done = 0;
 
   async function step<T>(name: RecomputeStep, work: () => Promise<T>, summary: (value: T) => Prisma.InputJsonValue): Promise<T> {
@@ -96,6 +98,8 @@ export async function recomputeShop(db: Database, shop: string, opts: RecomputeO
 
   try {
     const visits = await step("visits", () => rebuildVisits(db, shop, { settings }), (v) => ({ ...v }));
+    // Duplicate customers (app/merges/): new proposals for the owner, survivors chosen by the visits just rebuilt.
+    stats.merges = { ...(await proposeMerges(db, shop)) };
     if (isLargeChange(visits.written + visits.removed, visits.visits)) await db.$executeRaw`ANALYZE "Visit"`;
     const features = await step("features", () => recomputeFeatures(db, shop), (f) => ({ ...f }));
     if (isLargeChange(features.written + features.removed, features.members)) await db.$executeRaw`ANALYZE "MemberFeature"`;
@@ -114,6 +118,8 @@ export async function recomputeShop(db: Database, shop: string, opts: RecomputeO
       },
       (s) => ({ entered: s.entered, exited: s.exited, skipped: s.skipped.length }),
     );
+    // Personal recommendations (issue 9) from the same visits, up to the same day.
+    await step("recommendations", () => computeRecommendations(db, shop, { until }), (r) => ({ ...r }));
     await db.analyticsRun.update({
       where: { shop_id: { shop, id: run.id } },
       data: { status: "completed", step: null, finishedAt: new Date(), stats: { ...stats, seconds } },

@@ -3,6 +3,7 @@ import type { Database } from "../db/prisma.server";
 import { shopAnalyticsSettings, type AnalyticsSettings, type DaypartSetting } from "./dayparts";
 import { customerScope } from "./scope";
 import { insertOrMerge, runForMembers, type MergeCounts } from "./bulk-sql.server";
+import { membersWithAliases, shopHasAliases } from "../merges/aliases.server";
 
 export interface RebuildVisitsOptions {
   /** Rebuild only these customers' visits (the incremental path); all of the shop's when absent. */
@@ -32,6 +33,12 @@ export interface RebuildVisitsResult {
  * shop touches only the visits that moved. A shop without any visit yet
  * skips the comparison (insertOrMerge). See
  * docs/decisions/0011-visits-and-features.md.
+ *
+ * Merged customers (CustomerAlias, docs/merges.md): an order counts for the
+ * customer its customer is merged into. A member-scoped rebuild widens the
+ * scope to everyone whose orders make those members' visits; the whole-shop
+ * rebuild joins the aliases only when the shop has any, so the plan of a shop
+ * without merges is the plain one.
  */
 export async function rebuildVisits(db: Database, shop: string, opts: RebuildVisitsOptions = {}): Promise<RebuildVisitsResult> {
   const scope = customerScope(opts.customerIds);
@@ -39,11 +46,13 @@ export async function rebuildVisits(db: Database, shop: string, opts: RebuildVis
   const settings = opts.settings ?? (await shopAnalyticsSettings(db, shop));
   let rows: MergeCounts[];
   if (scope.kind === "some") {
-    rows = await runForMembers<MergeCounts>(db, shop, scope.ids, visitMergeSql(shop, settings, scope.ids));
+    const members = await membersWithAliases(db, shop, scope.ids);
+    rows = await runForMembers<MergeCounts>(db, shop, members, visitMergeSql(shop, settings, members));
   } else {
+    const aliased = await shopHasAliases(db, shop);
     rows = await insertOrMerge<MergeCounts>(db, async () => (await db.visit.findFirst({ where: { shop }, select: { shop: true } })) !== null, {
-      insert: visitInsertSql(shop, settings),
-      merge: visitMergeSql(shop, settings, null),
+      insert: visitInsertSql(shop, settings, aliased),
+      merge: visitMergeSql(shop, settings, null, aliased),
     });
   }
   const row = rows[0];
@@ -61,9 +70,16 @@ const ON_VISIT_CONFLICT = Prisma.raw(`ON CONFLICT (shop, "customerId", "localDat
   spend = EXCLUDED.spend, weekday = EXCLUDED.weekday, "localMinute" = EXCLUDED."localMinute",
   label = EXCLUDED.label, pos = EXCLUDED.pos, web = EXCLUDED.web, pickup = EXCLUDED.pickup`);
 
-/** The visits the orders make now (CTE `fresh`), for the whole shop or some customers. */
-function freshVisitsSql(shop: string, settings: AnalyticsSettings, customerIds: string[] | null): Prisma.Sql {
-  const orderScope = customerIds ? Prisma.sql`AND "customerId" = ANY(${customerIds}::text[])` : Prisma.empty;
+/**
+ * The visits the orders make now (CTE `fresh`), for the whole shop or some
+ * customers. With `aliased`, an order's customer is mapped through
+ * CustomerAlias; a customer list must then hold every customer whose orders
+ * make its members' visits (`membersWithAliases`).
+ */
+function freshVisitsSql(shop: string, settings: AnalyticsSettings, customerIds: string[] | null, aliased: boolean): Prisma.Sql {
+  const orderScope = customerIds ? Prisma.sql`AND o."customerId" = ANY(${customerIds}::text[])` : Prisma.empty;
+  const customer = aliased ? Prisma.sql`COALESCE(a."survivorId", o."customerId")` : Prisma.sql`o."customerId"`;
+  const aliasJoin = aliased ? Prisma.sql`LEFT JOIN "CustomerAlias" a ON a.shop = o.shop AND a."customerId" = o."customerId"` : Prisma.empty;
   return Prisma.sql`
     grouped AS (
       SELECT "customerId", local_at::date AS "localDate", "locationKey",
@@ -71,14 +87,14 @@ function freshVisitsSql(shop: string, settings: AnalyticsSettings, customerIds: 
         sum("totalPrice" - "refundedAmount") AS spend, min(local_at) AS first_local,
         bool_or(channel = 'pos') AS pos, bool_or(channel = 'web') AS web, bool_or(pickup) AS pickup
       FROM (
-        SELECT "customerId", COALESCE("locationId", 'online') AS "locationKey",
+        SELECT ${customer} AS "customerId", COALESCE(o."locationId", 'online') AS "locationKey",
           -- processedAt holds UTC without a zone: read it as UTC, then show it on the shop's wall clock.
-          ("processedAt" AT TIME ZONE 'UTC') AT TIME ZONE ${settings.timezone} AS local_at,
-          "processedAt", "totalPrice", "refundedAmount", channel,
+          (o."processedAt" AT TIME ZONE 'UTC') AT TIME ZONE ${settings.timezone} AS local_at,
+          o."processedAt", o."totalPrice", o."refundedAmount", o.channel,
           -- An order-ahead order carries its hold (app/pickup/attributes.ts); imported and simulated histories a pickup time.
-          ("noteAttributes" @> '[{"name":"_regulars_pickup_hold"}]'::jsonb OR "noteAttributes" @> '[{"name":"pickup_at"}]'::jsonb) AS pickup
-        FROM "Order"
-        WHERE shop = ${shop} AND "cancelledAt" IS NULL AND "customerId" IS NOT NULL ${orderScope}
+          (o."noteAttributes" @> '[{"name":"_regulars_pickup_hold"}]'::jsonb OR o."noteAttributes" @> '[{"name":"pickup_at"}]'::jsonb) AS pickup
+        FROM "Order" o ${aliasJoin}
+        WHERE o.shop = ${shop} AND o."cancelledAt" IS NULL AND o."customerId" IS NOT NULL ${orderScope}
       ) o
       GROUP BY "customerId", local_at::date, "locationKey"
     ),
@@ -99,9 +115,9 @@ function freshVisitsSql(shop: string, settings: AnalyticsSettings, customerIds: 
  * A shop's first rebuild: nothing to compare with, so the visits are inserted
  * in key order (index inserts stay local; the grouping already sorts by key).
  */
-export function visitInsertSql(shop: string, settings: AnalyticsSettings): Prisma.Sql {
+export function visitInsertSql(shop: string, settings: AnalyticsSettings, aliased = false): Prisma.Sql {
   return Prisma.sql`
-    WITH ${freshVisitsSql(shop, settings, null)},
+    WITH ${freshVisitsSql(shop, settings, null, aliased)},
     written AS (
       INSERT INTO "Visit" (shop, ${VISIT_COLUMNS})
       SELECT ${shop}, ${VISIT_COLUMNS} FROM fresh ORDER BY ${VISIT_KEY}
@@ -110,11 +126,15 @@ export function visitInsertSql(shop: string, settings: AnalyticsSettings): Prism
     SELECT count(*)::int AS fresh, count(*)::int AS written, 0 AS removed FROM written`;
 }
 
-/** Compares the fresh visits with the stored ones and writes only the difference. */
-export function visitMergeSql(shop: string, settings: AnalyticsSettings, customerIds: string[] | null): Prisma.Sql {
+/**
+ * Compares the fresh visits with the stored ones and writes only the
+ * difference. A customer list is always read through the aliases (it must
+ * come from `membersWithAliases`); the whole shop only when `aliased`.
+ */
+export function visitMergeSql(shop: string, settings: AnalyticsSettings, customerIds: string[] | null, aliased = customerIds !== null): Prisma.Sql {
   const visitScope = customerIds ? Prisma.sql`AND "customerId" = ANY(${customerIds}::text[])` : Prisma.empty;
   return Prisma.sql`
-    WITH ${freshVisitsSql(shop, settings, customerIds)},
+    WITH ${freshVisitsSql(shop, settings, customerIds, aliased)},
     counted AS MATERIALIZED (SELECT count(*)::int AS n FROM fresh),
     changes AS MATERIALIZED (
       SELECT COALESCE(f."customerId", v."customerId") AS "customerId", COALESCE(f."localDate", v."localDate") AS "localDate",

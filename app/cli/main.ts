@@ -6,9 +6,11 @@ import { registerCohortCommands } from "./cohorts";
 import { registerDbCommands } from "./db";
 import { registerDoctor } from "./doctor";
 import { registerImportCommands } from "./import";
+import { registerMemberCommands } from "./members";
 import { registerModelCommands } from "./model";
 import { registerPickupCommands } from "./pickup";
 import { registerPushCommands } from "./push";
+import { registerRecommendCommand } from "./recommend";
 import { registerReportCommand } from "./report";
 import { registerSegmentCommands } from "./segments";
 import { registerShopCommands } from "./shop";
@@ -36,6 +38,8 @@ export function buildProgram(loadConfig: () => Config): Command {
   registerCohortCommands(program, loadConfig);
   registerPickupCommands(program, loadConfig);
   registerReportCommand(program, loadConfig);
+  registerMemberCommands(program, loadConfig);
+  registerRecommendCommand(program, loadConfig);
   return program;
 }
 

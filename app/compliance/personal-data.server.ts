@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { Prisma } from "../db/generated/client";
 import type { Database } from "../db/prisma.server";
+import { rebuildAliases } from "../merges/aliases.server";
 import { erasePushData, exportPushData, PUSH_TABLES } from "../push/personal-data.server";
 
 type Tx = Prisma.TransactionClient;
@@ -29,11 +30,42 @@ export async function exportCustomerData(db: Database, shop: string, customerId:
     db.pickupHold.findMany({ where: { shop, customerId }, orderBy: { createdAt: "asc" } }),
     db.pickupOrder.findMany({ where: { shop, customerId }, orderBy: { createdAt: "asc" } }),
   ]);
+  // Perks given to them at the counter.
+  const perkRedemptions = await db.perkRedemption.findMany({ where: { shop, customerId }, orderBy: { redeemedAt: "asc" } });
+  // Their member cards (app/cards/): when issued, revoked and last scanned; the secret is a key, not data about them.
+  const memberCards = await db.memberCard.findMany({ where: { shop, customerId }, orderBy: { createdAt: "asc" }, select: { ref: true, createdAt: true, revokedAt: true, lastScannedAt: true } });
+  // Duplicate merges that name them, and member cards scanned for or on their sales (app/merges/).
+  const merges = await exportMergeData(db, shop, customerId);
+  // Their usual order and personal suggestions (app/recommend/).
+  const memberRecommendations = await db.memberRecommendation.findMany({ where: { shop, customerId }, orderBy: [{ kind: "asc" }, { rank: "asc" }] });
   return JSON.parse(
-    JSON.stringify({ customer, member, consents, orders, refunds, ...push, memberFeatures: features, segmentMemberships: segments, campaignRecipients: campaigns, pickupHolds, pickupOrders }, (_key, value: unknown) =>
+    JSON.stringify({ ...merges, customer, member, consents, orders, refunds, ...push, memberFeatures: features, segmentMemberships: segments, campaignRecipients: campaigns, pickupHolds, pickupOrders, perkRedemptions, memberCards, memberRecommendations }, (_key, value: unknown) =>
       typeof value === "bigint" ? value.toString() : value,
     ),
   ) as Record<string, unknown>;
+}
+
+async function exportMergeData(db: Database, shop: string, customerId: string) {
+  const [memberMerges, customerAliases, cardScans] = await Promise.all([
+    db.memberMerge.findMany({ where: { shop, OR: [{ survivorId: customerId }, { mergedId: customerId }] }, orderBy: { proposedAt: "asc" } }),
+    db.customerAlias.findMany({ where: { shop, OR: [{ customerId }, { survivorId: customerId }] } }),
+    db.cardScan.findMany({ where: { shop, OR: [{ customerId }, { saleCustomerId: customerId }] }, orderBy: { scannedAt: "asc" } }),
+  ]);
+  return { memberMerges, customerAliases, cardScans };
+}
+
+/**
+ * Merges naming the customer go, and the aliases are rebuilt from the merges
+ * left: nothing ties another record to theirs (their orders now belong to a
+ * pseudonym that must link to nobody); the next recompute gives those records
+ * their own visits back. Card scans of their card go; scans on their sales
+ * keep the scan, not them.
+ */
+async function redactMergeData(tx: Tx, shop: string, customerId: string): Promise<void> {
+  await tx.memberMerge.deleteMany({ where: { shop, OR: [{ survivorId: customerId }, { mergedId: customerId }] } });
+  await rebuildAliases(tx, shop);
+  await tx.cardScan.deleteMany({ where: { shop, customerId } });
+  await tx.cardScan.updateMany({ where: { shop, saleCustomerId: customerId }, data: { saleCustomerId: null } });
 }
 
 /** The customer's orders, each with its line items (there is no relation to include: docs/decisions/0009-*). */
@@ -83,7 +115,14 @@ export async function redactCustomer(db: Database, shop: string, customerId: str
     await tx.$executeRaw`
       UPDATE "PickupOrder" SET "customerId" = ${pseudonym}, "updatedAt" = now()
       WHERE shop = ${shop} AND ("customerId" = ${customerId} OR "orderId" IN (${orderIds.length > 0 ? Prisma.join(orderIds) : Prisma.sql`NULL`}))`;
+    // Perks given stay counted in the weekly report, under the pseudonym.
+    await tx.$executeRaw`UPDATE "PerkRedemption" SET "customerId" = ${pseudonym} WHERE shop = ${shop} AND "customerId" = ${customerId}`;
+    await redactMergeData(tx, shop, customerId);
     await tx.member.deleteMany({ where: { shop, customerId } });
+    // Their usual order and suggestions go; item affinities are counts over everyone's visits and stay.
+    await tx.memberRecommendation.deleteMany({ where: { shop, customerId } });
+    // Their member cards go: a card's ref would otherwise still name them at the counter.
+    await tx.memberCard.deleteMany({ where: { shop, customerId } });
     await tx.consentEvent.deleteMany({ where: { shop, customerId } });
     // Earlier data-request exports are copies of the same data.
     await tx.complianceRequest.deleteMany({ where: { shop, customerId } });
@@ -139,6 +178,15 @@ export const SHOP_TABLES = [
   "WeeklyReportAsset",
   "WeeklyReport",
   "AuditEvent",
+  "MemberCard",
+  "CardScan",
+  "MemberMerge",
+  "CustomerAlias",
+  "PerkRedemption",
+  "PerkProgram",
+  "MemberRecommendation",
+  "ItemAffinity",
+  "RecommendItem",
   ...PUSH_TABLES,
   "Session",
 ] as const;

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { revokeMemberCards } from "../cards/cards.server";
 import type { Database } from "../db/prisma.server";
 import { LEAVE_MEMBERSHIP_TEXT, WITHDRAW_PUSH_ON_LEAVE_TEXT, checkedConsentText } from "./consent";
 import type { MemberRecord, MembershipChannel } from "./types";
@@ -55,7 +56,7 @@ export async function joinMembership(db: Database, input: JoinInput): Promise<Me
   });
 }
 
-/** Leaves and withdraws push consent; leaving when not an active member records nothing. */
+/** Leaves, withdraws push consent and revokes the member card; leaving when not an active member records nothing. */
 export async function leaveMembership(db: Database, input: LeaveInput): Promise<MembershipChange> {
   return db.$transaction(async (tx) => {
     const left = await tx.$queryRaw<MemberRecord[]>`
@@ -67,6 +68,8 @@ export async function leaveMembership(db: Database, input: LeaveInput): Promise<
     if (!member) return { changed: false, member: await findMember(tx, input.shop, input.customerId) };
     await recordConsent(tx, input, { kind: "membership", action: "withdrawn", text: LEAVE_MEMBERSHIP_TEXT });
     await recordConsent(tx, input, { kind: "push", action: "withdrawn", text: WITHDRAW_PUSH_ON_LEAVE_TEXT });
+    // Their card stops working with the membership (a new one is issued if they join again).
+    await revokeMemberCards(tx, input.shop, input.customerId, input.at);
     return { changed: true, member };
   });
 }

@@ -1,4 +1,5 @@
 import { enqueue } from "../../jobs/enqueue.server";
+import { ensureMemberCard } from "../cards/cards.server";
 import type { Runtime } from "../runtime.server";
 import { joinMembership, leaveMembership, type JoinInput, type LeaveInput, type MembershipChange } from "./membership.server";
 import { needsShopifySync } from "./types";
@@ -11,9 +12,16 @@ import { needsShopifySync } from "./types";
 
 type Deps = Pick<Runtime, "db" | "jobs">;
 
-export async function joinAndSync(deps: Deps, input: JoinInput): Promise<MembershipChange> {
+/**
+ * With the application key (the web tier passes its runtime), a new member
+ * also gets their card (app/cards/); without it the card is issued when they
+ * first open the card page.
+ */
+export async function joinAndSync(deps: Deps & { config?: Pick<Runtime["config"], "encryptionKey"> }, input: JoinInput): Promise<MembershipChange> {
   const change = await joinMembership(deps.db, input);
   await syncIfBehind(deps, input.shop, input.customerId, change);
+  const applicationKey = deps.config?.encryptionKey;
+  if (applicationKey && change.member?.status === "active") await ensureMemberCard(deps.db, applicationKey, input.shop, input.customerId, input.at);
   return change;
 }
 

@@ -5,6 +5,7 @@ import { localDateText } from "./hours";
 import { holdItems, type HoldItem } from "./holds.server";
 import { listMenu, listPickupLocations, type MenuItem, type PickupLocation } from "./settings.server";
 import { listSlots, shopTimeZone } from "./slots.server";
+import { menuSuggestions, type MenuSuggestion } from "../recommend/order-ahead.server";
 
 /**
  * What the storefront's order-ahead page shows: the locations that take
@@ -44,6 +45,8 @@ export interface OrderAheadPage {
   slots: OfferedSlot[];
   loggedIn: boolean;
   hold: RunningHold | null;
+  /** The member's personal suggestions that are on this menu (app/recommend/), best first. */
+  suggestions?: MenuSuggestion[];
 }
 
 /** How far before an invited slot the page starts listing. */
@@ -63,16 +66,19 @@ export async function loadOrderAheadPage(
   const location = locations.find((candidate) => candidate.locationId === input.locationId) ?? locations[0] ?? null;
   const slots = location ? await nextOpenSlots(db, input.shop, location.locationId, timezone, now, input.preferredSlot) : [];
   const hold = input.customerId ? await runningHold(db, input.shop, input.customerId, timezone, now) : null;
+  const available = menu.filter((item) => item.available);
+  const suggestions = input.customerId ? await menuSuggestions(db, input.shop, input.customerId, available) : [];
   return {
     shopName: shop?.name ?? input.shop,
     currency: shop?.currency ?? "",
     timezone,
     locations,
     location,
-    menu: menu.filter((item) => item.available),
+    menu: available,
     slots,
     loggedIn: input.customerId !== null,
     hold,
+    suggestions,
   };
 }
 

@@ -87,12 +87,20 @@ export function orderAheadHtml(page: OrderAheadPage, context: PageContext): stri
     .join("\n");
   parts.push(`<form method="post" action="${escape(`${base}/pickup/hold`)}">
 <input type="hidden" name="location" value="${escape(page.location.locationId)}">
-<fieldset><legend>What would you like?</legend>${items}</fieldset>
+<fieldset><legend>What would you like?</legend>${items}${alsoLike(page)}</fieldset>
 <fieldset><legend>Pickup time${firstDate ? ` (${escape(firstDate)})` : ""}</legend><div class="slots">${slots}</div></fieldset>
 <p><button type="submit">Continue to payment</button></p>
 <p class="muted">Your slot is held for a few minutes while you pay at checkout.</p>
 </form>`);
   return document(title, parts.join("\n"));
+}
+
+/** The member's suggestions on this menu (the flywheel: recommendation → visit). */
+function alsoLike(page: OrderAheadPage): string {
+  const suggestions = page.suggestions ?? [];
+  if (suggestions.length === 0) return "";
+  const named = suggestions.map((entry) => `<strong>${escape(entry.title)}</strong>${entry.becauseOfTitle ? ` <span class="muted">(goes with your ${escape(entry.becauseOfTitle)})</span>` : ""}`);
+  return `\n<p class="also-like">You might also like: ${named.join(", ")}</p>`;
 }
 
 function holdPanel(page: OrderAheadPage, base: string): string {

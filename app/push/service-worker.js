@@ -1,20 +1,30 @@
 /*
  * Regulars storefront service worker, served by the app through Shopify's app
  * proxy at /apps/regulars/sw.js. Its scope is the proxy path
- * (/apps/regulars/): it controls no storefront page and caches nothing; it
- * only shows the shop's pushes and opens their tracked links
- * (docs/push.md, "The service worker and its scope").
+ * (/apps/regulars/): it controls none of the theme's pages, only the app's
+ * own pages under that path. It shows the shop's pushes and opens their
+ * tracked links (docs/push.md, "The service worker and its scope"), and it
+ * keeps the member card (/apps/regulars/card and its script card.js) so the
+ * card opens at a counter without signal (docs/membership-card.md). Nothing
+ * else is cached or intercepted.
  *
  * A push carries { v: 1, title, body, click, icon?, tag? } (RFC 8291
  * encrypted; the browser decrypts it). `click` is a signed token: a tap opens
  * <scope>push/click?t=TOKEN, which records the tap and redirects to the
  * destination the shop chose. The destination is never in the push itself.
+ *
+ * The card is network-first: online, the member always sees the app's
+ * current answer (which replaces the kept copy, so a card that was revoked or
+ * a member who logged out is not kept); offline, the last copy is served.
  */
-/* global self, URL */
+/* global self, URL, caches, fetch */
 "use strict";
 
+/** The member card's cache; the card page also fills it on its first, uncontrolled visit. */
+var CARD_CACHE = "regulars-card-v1";
+
 self.addEventListener("install", function () {
-  // Nothing to cache: take over from an older version straight away.
+  // Nothing to fetch ahead: take over from an older version straight away.
   self.skipWaiting();
 });
 
@@ -56,4 +66,41 @@ self.addEventListener("notificationclick", function (event) {
   // Only links on the storefront's own origin are opened.
   if (new URL(target).origin !== new URL(self.registration.scope).origin) return;
   event.waitUntil(self.clients.openWindow(target));
+});
+
+/** The card page or its script, under this worker's scope. */
+function isCardRequest(request) {
+  if (request.method !== "GET") return false;
+  var url = new URL(request.url);
+  var scope = new URL(self.registration.scope);
+  if (url.origin !== scope.origin) return false;
+  return url.pathname === scope.pathname + "card" || url.pathname === scope.pathname + "card/" || url.pathname === scope.pathname + "card.js";
+}
+
+/** Network first; a successful answer replaces the kept copy; offline (or a failing server), the kept copy. */
+function cardFromNetworkOrCache(request) {
+  return fetch(request)
+    .then(function (response) {
+      if (response.ok) {
+        var copy = response.clone();
+        caches.open(CARD_CACHE).then(function (cache) {
+          return cache.put(request, copy);
+        });
+        return response;
+      }
+      return caches.match(request, { ignoreSearch: true }).then(function (kept) {
+        return kept || response;
+      });
+    })
+    .catch(function (error) {
+      return caches.match(request, { ignoreSearch: true }).then(function (kept) {
+        if (kept) return kept;
+        throw error;
+      });
+    });
+}
+
+self.addEventListener("fetch", function (event) {
+  if (!isCardRequest(event.request)) return;
+  event.respondWith(cardFromNetworkOrCache(event.request));
 });

@@ -8,8 +8,9 @@ import { campaignResults } from "../campaigns/results.server";
 import type { Database } from "../db/prisma.server";
 import { localDayBounds } from "../pickup/hours";
 import { pickupWeekMetrics, type LocationPickupMetrics } from "../pickup/metrics.server";
+import { perkRedemptionsBetween } from "../perks/report.server";
 import { selectFindings, type CampaignOutcome } from "./findings";
-import { FIGURES_VERSION, HEATMAP_COHORTS, HEATMAP_WEEKS, type CampaignSection, type CohortSection, type HeatmapRow, type PickupLocationSection, type WeeklyFigures } from "./figures";
+import { FIGURES_VERSION, HEATMAP_COHORTS, HEATMAP_WEEKS, type CampaignSection, type CohortSection, type HeatmapRow, type PerksSection, type PickupLocationSection, type WeeklyFigures } from "./figures";
 import { BEST_COHORT_RETURN_DAYS, countMeasure, EMPTY_MEASURE, kpiFigure, meanMeasure, resolveKpiTargets, shareMeasure, type KpiFigure, type KpiId, type Measure } from "./kpis";
 import { localDateText, parseIsoWeek, previousWeek, type IsoWeek } from "./week";
 
@@ -57,6 +58,7 @@ export async function computeWeeklyFigures(db: Database, shop: string, weekKey: 
   const cohorts = await cohortSection(db, shop, week, before);
   const campaigns = await campaignSection(db, shop, before.monday, week.end, timezone);
   const heatmap = await heatmapSection(db, shop, week);
+  const perks = await perksSection(db, shop, week, before, timezone);
   if (heatmap.until !== null && heatmap.until < localDateText(week.sunday)) notes.push(`The shop's visits end on ${heatmap.until}, before the week's last day.`);
 
   const measures: Record<KpiId, [Measure, Measure, string | null]> = {
@@ -93,9 +95,20 @@ export async function computeWeeklyFigures(db: Database, shop: string, weekKey: 
     cohorts: cohorts.section,
     campaigns,
     pickup: { thisWeek: pickupNow.map(pickupLocation), lastWeek: pickupBefore.map(pickupLocation) },
+    perks,
     findings: selectFindings({ kpis, cohortFindings: cohorts.findings, cohortSilence: cohorts.section.silence, campaigns: outcomes, currency: shopRow.currency }),
     notes,
   };
+}
+
+/** Perks redeemed between the week's local midnights, and the week before's, per program. */
+async function perksSection(db: Database, shop: string, week: IsoWeek, before: IsoWeek, timezone: string): Promise<PerksSection> {
+  const span = (w: IsoWeek) => ({ start: localDayBounds(w.monday, timezone).start, end: localDayBounds(w.end, timezone).start });
+  const [now, then] = await Promise.all([perkRedemptionsBetween(db, shop, span(week)), perkRedemptionsBetween(db, shop, span(before))]);
+  const programs = now.map((p) => ({ ...p, lastWeek: then.find((q) => q.programId === p.programId)?.redeemed ?? 0 }));
+  for (const p of then) if (!now.some((q) => q.programId === p.programId)) programs.push({ ...p, redeemed: 0, lastWeek: p.redeemed });
+  const sum = (rows: typeof now) => rows.reduce((total, row) => total + row.redeemed, 0);
+  return { redeemed: sum(now), lastWeek: sum(then), programs };
 }
 
 async function weekMeasures(db: Database, shop: string, week: IsoWeek, timezone: string): Promise<WeekMeasures> {

@@ -56,6 +56,13 @@ export interface PickupLocationSection {
   noShows: number;
 }
 
+/** Perks given at the counter in the week, per program (app/perks/). */
+export interface PerksSection {
+  redeemed: number;
+  lastWeek: number;
+  programs: Array<{ programId: string; name: string; kind: string; redeemed: number; lastWeek: number }>;
+}
+
 export interface WeeklyFigures {
   version: number;
   shop: string;
@@ -72,6 +79,8 @@ export interface WeeklyFigures {
   cohorts: CohortSection;
   campaigns: CampaignSection[];
   pickup: { thisWeek: PickupLocationSection[]; lastWeek: PickupLocationSection[] };
+  /** Absent in reports stored before perks existed. */
+  perks?: PerksSection;
   findings: ReportFinding[];
   /** Anything the owner should know about how the figures were made (a settings problem, data that ends early). */
   notes: string[];

@@ -70,6 +70,13 @@ export function renderReportHtml(figures: WeeklyFigures, imageSrc: (assetName: s
               `<td ${cell}>${percent(l.peakPickupShare)} (${l.peakPickupOrders} of ${l.peakOrders})</td><td ${cell}>${percent(l.onTimeRate)}</td><td ${cell}>${l.noShows}</td></tr>`,
           )
           .join("")}</table>`;
+  const perks = figures.perks
+    ? figures.perks.programs.length === 0
+      ? `<p style="color:#6d7175" data-perks-redeemed="0">No perks were redeemed this week or last.</p>`
+      : `<p data-perks-redeemed="${figures.perks.redeemed}">${figures.perks.redeemed} perk${figures.perks.redeemed === 1 ? "" : "s"} redeemed this week (${figures.perks.lastWeek} the week before).</p><table style="border-collapse:collapse;width:100%"><tr><th ${head}>Program</th><th ${head}>${escapeHtml(figures.previousWeek)}</th><th ${head}>${escapeHtml(figures.week)}</th></tr>${figures.perks.programs
+          .map((p) => `<tr><td ${cell}>${escapeHtml(p.name)}</td><td ${cell}>${p.lastWeek}</td><td ${cell}>${p.redeemed}</td></tr>`)
+          .join("")}</table>`
+    : "";
   const notes = figures.notes.length === 0 ? "" : `<h2 style="font-size:16px">Notes</h2><ul>${figures.notes.map((n) => `<li>${escapeHtml(n)}</li>`).join("")}</ul>`;
   const title = escapeHtml(reportSubject(figures));
   return `<!doctype html>
@@ -86,6 +93,7 @@ export function renderReportHtml(figures: WeeklyFigures, imageSrc: (assetName: s
 <p><img src="${escapeHtml(imageSrc("heatmap.png"))}" alt="Retention heatmap by acquisition week" style="max-width:100%"></p>
 <h2 style="font-size:16px">Campaigns</h2>${campaigns}
 <h2 style="font-size:16px">Pickup</h2>${pickup}
+${perks ? `<h2 style="font-size:16px">Perks redeemed</h2>${perks}` : ""}
 ${notes}
 <p style="color:#6d7175;font-size:12px;margin-top:24px">The figures are attached as CSV. A visit is one customer on one local day at one location; return probabilities are Kaplan–Meier estimates, so recent visits are censored, not counted as lost.</p>
 </div></body></html>
@@ -159,6 +167,15 @@ export function renderReportCsv(figures: WeeklyFigures): string {
       add("pickup", key, "peak_pickup_share", l.peakPickupShare);
       add("pickup", key, "on_time_rate", l.onTimeRate);
       add("pickup", key, "no_shows", l.noShows);
+    }
+  }
+  if (figures.perks) {
+    add("perks", "all", "redeemed", figures.perks.redeemed);
+    add("perks", "all", "redeemed_last_week", figures.perks.lastWeek);
+    for (const p of figures.perks.programs) {
+      add("perks", p.programId, "name", p.name);
+      add("perks", p.programId, "redeemed", p.redeemed);
+      add("perks", p.programId, "redeemed_last_week", p.lastWeek);
     }
   }
   figures.findings.forEach((finding, index) => add("finding", String(index + 1), finding.supported ? "supported" : "no-claim", finding.sentence));

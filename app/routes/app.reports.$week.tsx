@@ -142,6 +142,21 @@ export default function Report() {
             </BlockStack>
           </Card>
         </Layout.Section>
+        {figures.perks ? (
+          <Layout.Section>
+            <Card>
+              <BlockStack gap="200">
+                <Text as="h2" variant="headingMd">
+                  Perks redeemed
+                </Text>
+                <Text as="p">{`${figures.perks.redeemed} this week, ${figures.perks.lastWeek} the week before.`}</Text>
+                {figures.perks.programs.length > 0 ? (
+                  <DataTable columnContentTypes={["text", "numeric", "numeric"]} headings={["Program", figures.previousWeek, figures.week]} rows={figures.perks.programs.map((p) => [p.name, p.lastWeek, p.redeemed])} />
+                ) : null}
+              </BlockStack>
+            </Card>
+          </Layout.Section>
+        ) : null}
         {figures.notes.length > 0 ? (
           <Layout.Section>
             <Card>

@@ -20,10 +20,12 @@ export const ADMIN_PAGES = [
   { label: "Home", url: "/app" },
   { label: "Cohorts", url: "/app/cohorts" },
   { label: "Segments", url: "/app/segments" },
+  { label: "Duplicates", url: "/app/members/merges" },
   { label: "Import", url: "/app/import" },
   { label: "Campaigns", url: "/app/campaigns" },
   { label: "Pickup", url: "/app/pickup" },
   { label: "Order-ahead settings", url: "/app/pickup/settings" },
+  { label: "Perks", url: "/app/perks" },
   { label: "Reports", url: "/app/reports" },
   { label: "Settings", url: "/app/settings" },
 ] as const;

@@ -1,4 +1,4 @@
-import { MENU, type MenuCategory, type MenuItem } from "./menu";
+import { MENU, PARTNER_PASTRY, PARTNER_SHARE, type MenuCategory, type MenuItem } from "./menu";
 import type { IdAllocator } from "./ids";
 import type { Random } from "./random";
 
@@ -65,6 +65,31 @@ export function withMemberDiscount(lines: BasketLine[]): BasketLine[] {
   return lines.map((entry, index) =>
     index === 0 ? { ...entry, discountCents: Math.round(entry.item.unitCents * entry.quantity * 0.1) } : entry,
   );
+}
+
+/** The pastry planted as `drink`'s partner (menu.ts), if the catalogue has it. */
+export function partnerOf(catalogue: Catalogue, drink: CatalogueItem): CatalogueItem | null {
+  const sku = PARTNER_PASTRY[drink.sku];
+  return catalogue.pastry.find((item) => item.sku === sku) ?? null;
+}
+
+/** A customer's usual drink and pastry; the pastry is never the drink's planted partner, so the partner stays a discovery. */
+export function usualOrder(random: Random, catalogue: Catalogue): { usualDrink: CatalogueItem; usualPastry: CatalogueItem } {
+  const usualDrink = random.pick(catalogue.drink);
+  const partner = partnerOf(catalogue, usualDrink);
+  return { usualDrink, usualPastry: random.pick(catalogue.pastry.filter((item) => item !== partner)) };
+}
+
+/**
+ * The planted affinity: each drink on a ticket brings its partner pastry along
+ * with probability PARTNER_SHARE (own stream, so the other draws stay put).
+ */
+export function withPartners(random: Random, catalogue: Catalogue, lines: BasketLine[]): BasketLine[] {
+  const partners = lines.flatMap((entry) => {
+    const partner = entry.item.category === "drink" ? partnerOf(catalogue, entry.item) : null;
+    return partner && random.chance(PARTNER_SHARE) ? [line(partner)] : [];
+  });
+  return partners.length === 0 ? lines : mergeLines([...lines, ...partners]);
 }
 
 export function commuterBasket(random: Random, catalogue: Catalogue, usual: { drink: CatalogueItem; pastry: CatalogueItem }): BasketLine[] {

@@ -1,6 +1,8 @@
 import { fromCents } from "../../standin/money";
 import type { DaypartLabel } from "./dayparts";
-import type { SimOrder } from "./history";
+import type { DuplicateTruth } from "./duplicates";
+import { hasPlantedPartner, type SimOrder } from "./history";
+import { PARTNER_PASTRY, PARTNER_SHARE } from "./menu";
 import type { SimCustomer } from "./population";
 import { RETURN_WINDOWS, returnWithinDays, truePattern, visitsPerWeek, type Persona, type ReturnWindow } from "./rhythms";
 
@@ -34,6 +36,8 @@ export interface CustomerTruth {
   visits: number;
   firstOrderAt: string | null;
   lastOrderAt: string | null;
+  /** The SKU of the pastry planted as their usual drink's partner (commuters and students); null for the others. */
+  partner: string | null;
 }
 
 export interface GroundTruth {
@@ -59,6 +63,10 @@ export interface GroundTruth {
     patterns: Partial<Record<DaypartLabel, number>>;
   };
   customers: CustomerTruth[];
+  /** Planted duplicate records, hard negatives and card scans (duplicates.ts). */
+  duplicates: DuplicateTruth;
+  /** The planted item affinity: drink SKU → partner pastry SKU, added to that share of a carrier's visits. */
+  affinity: { share: number; partners: Record<string, string> };
 }
 
 export interface TruthInput {
@@ -69,6 +77,7 @@ export interface TruthInput {
   orders: readonly SimOrder[];
   /** Customers whose rhythm ended inside the window. */
   lapsed: ReadonlySet<number>;
+  duplicates?: DuplicateTruth;
 }
 
 interface Tally {
@@ -150,6 +159,7 @@ export function groundTruth(input: TruthInput): GroundTruth {
       visits: tally.visits.size,
       firstOrderAt: tally.first === null ? null : new Date(tally.first).toISOString(),
       lastOrderAt: tally.last === null ? null : new Date(tally.last).toISOString(),
+      partner: hasPlantedPartner(customer) ? (PARTNER_PASTRY[customer.usualDrink.sku] ?? null) : null,
     };
   });
   return {
@@ -171,5 +181,7 @@ export function groundTruth(input: TruthInput): GroundTruth {
       patterns,
     },
     customers,
+    duplicates: input.duplicates ?? { pairs: [], hardNegatives: [], cardScans: [] },
+    affinity: { share: PARTNER_SHARE, partners: { ...PARTNER_PASTRY } },
   };
 }

@@ -8,11 +8,13 @@ import {
   studentBasket,
   walkInBasket,
   withMemberDiscount,
+  withPartners,
   type BasketLine,
   type Catalogue,
 } from "./baskets";
 import { localInstant, type LocalDay } from "./calendar";
 import { OPEN_MINUTES } from "./dayparts";
+import type { ProfileSwitch } from "./duplicates";
 import type { IdAllocator } from "./ids";
 import type { SimCustomer } from "./population";
 import type { Random } from "./random";
@@ -77,7 +79,11 @@ export interface HistoryInput {
   guestsShare: number;
   until: number;
   random: Random;
+  /** Draws of the planted item affinity, apart from `random` (menu.ts PARTNER_PASTRY). */
+  affinity: Random;
   ids: IdAllocator;
+  /** Which customer record each visit is filed under (planted duplicates, duplicates.ts); the person's own without it. */
+  profiles?: ProfileSwitch;
 }
 
 interface Draft {
@@ -115,7 +121,7 @@ export function generateHistory(input: HistoryInput): History {
     for (const customer of customers) {
       if (lapsed.has(customer.index) || customer.startDay > day.index) continue;
       if (!customer.rhythm.weekdays.includes(day.weekday) || !random.chance(customer.rhythm.visitProbability)) continue;
-      const visit = customerVisit(input, customer, day);
+      const visit = filedUnder(input, customerVisit(input, customer, day));
       today.push(...visit);
       const lapses = random.chance(customer.rhythm.lapseProbability);
       if (lapses && (visit[0]?.at ?? Infinity) <= input.until) lapsed.add(customer.index);
@@ -143,7 +149,7 @@ function customerVisit(input: HistoryInput, customer: SimCustomer, day: LocalDay
   }
   const orderAhead = random.chance(customer.orderAheadShare);
   const locationIndex = random.chance(0.9) ? customer.homeLocation : random.int(0, input.locations - 1);
-  const lines = discounted(personaBasket(customer, random, catalogue, usual));
+  const lines = discounted(plantedAffinity(input, personaBasket(customer, random, catalogue, usual)));
   if (orderAhead) {
     const pickupMinute = localMinute + 15;
     const collected = at + (15 + random.int(0, 10)) * MINUTE_MS;
@@ -167,6 +173,24 @@ function personaBasket(customer: SimCustomer, random: Random, catalogue: Catalog
   }
 }
 
+/** Every drink on a ticket may bring its planted partner pastry (menu.ts PARTNER_PASTRY), whoever orders it. */
+function plantedAffinity(input: HistoryInput, lines: BasketLine[]): BasketLine[] {
+  return withPartners(input.affinity, input.catalogue, lines);
+}
+
+/** Commuters and students order their usual drink (nearly) every visit, so they carry its partner as a habit; the ground truth names it. */
+export function hasPlantedPartner(customer: SimCustomer): boolean {
+  return customer.persona === "commuter" || customer.persona === "student";
+}
+
+/** A planted duplicate's visit may be filed under their second record. */
+function filedUnder(input: HistoryInput, visit: Draft[]): Draft[] {
+  const first = visit[0];
+  if (!input.profiles || !first || first.customerIndex === null) return visit;
+  const customerIndex = input.profiles.profileFor(first.customerIndex, first);
+  return customerIndex === first.customerIndex ? visit : visit.map((draft) => ({ ...draft, customerIndex }));
+}
+
 /** Walk-ins without a customer record: busiest in the morning, always at the counter. */
 function guestVisit(input: HistoryInput, day: LocalDay): Draft[] {
   const { random } = input;
@@ -175,7 +199,7 @@ function guestVisit(input: HistoryInput, day: LocalDay): Draft[] {
   const second = random.int(0, 59);
   const at = localInstant(day, localMinute, second, input.timeZone).getTime();
   const locationIndex = input.locations === 1 || random.chance(0.7) ? 0 : random.int(0, input.locations - 1);
-  const lines = walkInBasket(random, input.catalogue);
+  const lines = plantedAffinity(input, walkInBasket(random, input.catalogue));
   const localSecond = localMinute * 60 + second;
   return withAftermath(input, { customerIndex: null, dayIndex: day.index, localSecond, at, locationIndex, channel: "pos", pickupAt: null, lines, fulfilledAt: null });
 }

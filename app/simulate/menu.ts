@@ -30,6 +30,12 @@ export const MENU: readonly MenuItem[] = [
   { title: "Almond Croissant", sku: "ACRO", price: "3.60", category: "pastry" },
   { title: "Cinnamon Bun", sku: "BUN", price: "3.40", category: "pastry" },
   { title: "Banana Bread", sku: "BB", price: "3.20", category: "pastry" },
+  { title: "Blueberry Muffin", sku: "MUF", price: "3.00", category: "pastry" },
+  { title: "Scone", sku: "SCO", price: "2.90", category: "pastry" },
+  { title: "Chocolate Brownie", sku: "BRO", price: "3.20", category: "pastry" },
+  { title: "Oat Cookie", sku: "COO", price: "2.20", category: "pastry" },
+  { title: "Carrot Cake", sku: "CAR", price: "3.80", category: "pastry" },
+  { title: "Lemon Drizzle", sku: "LEM", price: "3.30", category: "pastry" },
   { title: "Avocado Toast", sku: "AVO", price: "8.50", category: "brunch" },
   { title: "Granola Bowl", sku: "GRA", price: "6.50", category: "brunch" },
   { title: "Ham & Cheese Toastie", sku: "TOA", price: "6.90", category: "brunch" },
@@ -38,6 +44,28 @@ export const MENU: readonly MenuItem[] = [
   { title: "Single Origin Beans 250g", sku: "BEAN-SO", price: "13.50", category: "retail" },
   { title: "Reusable Cup", sku: "CUP", price: "12.00", category: "retail" },
 ];
+
+/**
+ * Planted item affinity ("members who order X also like Y"): every drink has
+ * its own partner pastry, which joins a ticket holding the drink with
+ * probability `PARTNER_SHARE` — so a customer whose usual drink is X orders
+ * partner(X) in about that share of their visits (their usual pastry is never
+ * the partner). Recommendations are checked against this map (issue 9).
+ */
+export const PARTNER_PASTRY: Readonly<Record<string, string>> = {
+  ESP: "PAC",
+  AME: "MUF",
+  FW: "ACRO",
+  CAP: "CRO",
+  LAT: "BB",
+  "LAT-OAT": "BUN",
+  MOC: "BRO",
+  CHAI: "CAR",
+  FIL: "SCO",
+  CB: "COO",
+  TEA: "LEM",
+};
+export const PARTNER_SHARE = 0.28;
 
 export const FIRST_NAMES = [
   "Amara", "Ben", "Chloe", "Dev", "Elena", "Finn", "Grace", "Hugo", "Isla", "Jonas",

@@ -1,4 +1,4 @@
-import type { Catalogue, CatalogueItem } from "./baskets";
+import { usualOrder, type Catalogue, type CatalogueItem } from "./baskets";
 import { localInstant, type LocalDay } from "./calendar";
 import type { IdAllocator } from "./ids";
 import { FIRST_NAMES, LAST_NAMES } from "./menu";
@@ -97,8 +97,7 @@ export function drawPopulation(input: PopulationInput): SimCustomer[] {
       createdAt,
       startDay,
       homeLocation: input.locations === 1 || random.chance(0.75) ? 0 : random.int(1, input.locations - 1),
-      usualDrink: random.pick(catalogue.drink),
-      usualPastry: random.pick(catalogue.pastry),
+      ...usualOrder(random, catalogue),
       orderAheadShare: ORDER_AHEAD[persona],
       beanBuyer: persona === "irregular" && random.chance(0.15),
       memberSince: random.chance(MEMBER_SHARE[persona]) ? memberSince(random, createdAt, established, windowStart, input.until) : null,

@@ -5,6 +5,7 @@ import { groundTruth, type GroundTruth } from "./ground-truth";
 import { generateHistory, type SimOrder } from "./history";
 import { createIdAllocator, type IdAllocator } from "./ids";
 import { locationName } from "./menu";
+import { createProfileSwitch, planDuplicates, secondRecords } from "./duplicates";
 import { drawPopulation, type SimCustomer } from "./population";
 import { createRandom } from "./random";
 
@@ -34,6 +35,8 @@ export const simulateOptions = z.object({
   locations: z.number().int().min(1).max(20).default(2),
   timezone: ianaTimeZone.default("Europe/London"),
   currency: z.string().regex(/^[A-Z]{3}$/, "must be a three-letter ISO 4217 code").default("GBP"),
+  /** Share of people who keep a second customer record (duplicates.ts); 0 plants none. */
+  duplicateShare: z.number().min(0).max(0.5).default(0.03),
 })
   .refine((options) => (options.days === undefined) !== (options.months === undefined), { message: "give either days or months", path: ["days"] })
   .transform(({ months, ...options }) => ({ ...options, days: options.days ?? daysInMonthsBefore(options.until, months ?? 1, options.timezone) }));
@@ -65,7 +68,7 @@ export function simulateCafe(options: SimulateOptions, ids: IdAllocator = create
   const days = localDays(settings.until, settings.days, settings.timezone);
   const locations = Array.from({ length: settings.locations }, (_, index) => ({ index, id: String(ids.next("Location")), name: locationName(index) }));
   const catalogue = buildCatalogue(ids);
-  const customers = drawPopulation({
+  const population = drawPopulation({
     count: settings.members,
     days,
     locations: settings.locations,
@@ -75,17 +78,30 @@ export function simulateCafe(options: SimulateOptions, ids: IdAllocator = create
     ids,
     until,
   });
+  // Planted duplicate records and look-alikes (duplicates.ts), from streams of their own.
+  const planted = planDuplicates(population, stream("duplicates"), settings.duplicateShare);
+  const profiles = createProfileSwitch(planted, stream("profiles"), until);
   const history = generateHistory({
     days,
-    customers,
+    customers: planted.customers,
     catalogue,
     locations: settings.locations,
     timeZone: settings.timezone,
     guestsShare: settings.guestsShare,
     until,
     random: stream("visits"),
+    affinity: stream("affinities"),
     ids,
+    profiles,
   });
+  const duplicates = secondRecords(planted, profiles, history.orders, {
+    ids,
+    random: stream("second-records"),
+    timeZone: settings.timezone,
+    locationIds: locations.map((location) => location.id),
+    lapsed: history.lapsed,
+  });
+  const customers = duplicates.customers;
   const first = days[0];
   const truth = groundTruth({
     shop: { domain: settings.shop, timezone: settings.timezone, currency: settings.currency, locations: locations.map(({ id, name }) => ({ id, name })) },
@@ -93,7 +109,8 @@ export function simulateCafe(options: SimulateOptions, ids: IdAllocator = create
     generator: { seed: settings.seed, members: settings.members, guestsShare: settings.guestsShare },
     customers,
     orders: history.orders,
-    lapsed: history.lapsed,
+    lapsed: duplicates.lapsed,
+    duplicates: duplicates.truth,
   });
   return { settings, days, locations, catalogue, customers, orders: history.orders, groundTruth: truth };
 }

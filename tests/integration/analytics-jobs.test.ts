@@ -151,9 +151,9 @@ describe.each(stackKinds())("analytics jobs on $name", (kind) => {
     const full = await settled(jobs, await enqueue(jobs, "analytics-recompute", { shop: SHOP, kind: "full" }));
     expect(full.failedReason).toBeUndefined();
     expect(full.returnvalue).toMatchObject({ shop: SHOP, kind: "full", visits: 20, members: 2 });
-    expect(full.progress).toEqual({ step: "segments", done: 6, total: 6 });
+    expect(full.progress).toEqual({ step: "recommendations", done: 7, total: 7 });
     const run = await db.analyticsRun.findFirstOrThrow({ where: { shop: SHOP, id: full.returnvalue.runId } });
-    expect([run.status, run.kind, run.stepsDone, run.stepsTotal, run.error]).toEqual(["completed", "full", 6, 6, null]);
+    expect([run.status, run.kind, run.stepsDone, run.stepsTotal, run.error]).toEqual(["completed", "full", 7, 7, null]);
     expect(await db.cohortSnapshot.count({ where: { shop: SHOP } })).toBe(3);
     expect(await db.segment.count({ where: { shop: SHOP, builtIn: true } })).toBeGreaterThanOrEqual(5);
 
@@ -197,8 +197,9 @@ describe.each(stackKinds())("analytics jobs on $name", (kind) => {
     const progress: string[] = [];
     const first = await recomputeShop(db, SHOP, { until, onProgress: ({ step, done, total }) => progress.push(`${step} ${done}/${total}`) });
     expect(progress).toEqual([
-      "visits 0/6", "visits 1/6", "features 1/6", "features 2/6", "cohorts 2/6", "cohorts 3/6",
-      "model 3/6", "model 4/6", "predictions 4/6", "predictions 5/6", "segments 5/6", "segments 6/6",
+      "visits 0/7", "visits 1/7", "features 1/7", "features 2/7", "cohorts 2/7", "cohorts 3/7",
+      "model 3/7", "model 4/7", "predictions 4/7", "predictions 5/7", "segments 5/7", "segments 6/7",
+      "recommendations 6/7", "recommendations 7/7",
     ]);
     expect(first).toMatchObject({ shop: SHOP, kind: "full", visits: 21, members: 2 });
     expect(first.until.toISOString()).toBe("2026-03-31T00:00:00.000Z");

@@ -144,6 +144,9 @@ describe.each(stackKinds())("membership sync on $name", (kind) => {
       const leftAt = new Date(joinedAt.getTime() + 1000);
       await leaveAndSync(deps, { shop: SHOP, customerId: customer.id, via: "storefront", at: leftAt });
       await syncedAfter(customer.id, leftAt);
+      // The join's job may still be running and land its (stale) write after the leave's job
+      // finished; it then finds the row changed and writes again, so Shopify ends at the latest state.
+      await waitFor("leave in Shopify", async () => (shopifyState(customer.gid).tags.includes(MEMBER_TAG) ? undefined : true));
       expect(shopifyState(customer.gid)).toMatchObject({ tags: [], metafield: { status: "left", leftAt: leftAt.toISOString() } });
     });
 

@@ -30,6 +30,7 @@ const truthFile = z.object({
       spend: z.string().regex(/^\d+\.\d\d$/),
     }),
   ),
+  duplicates: z.object({ pairs: z.array(z.object({ firstId: z.string(), secondId: z.string() })) }),
 });
 
 /** Like runCli, but without blocking this process, so a receiver here can answer the CLI's requests. */
@@ -88,7 +89,8 @@ describe("regulars simulate", () => {
     expect(lines[0]).toBe(CSV_HEADER);
     expect(lines).toHaveLength(1 + truth.summary.orders - truth.summary.cancelledOrders);
     expect(truth.window.days).toBe(31);
-    expect(truth.customers).toHaveLength(150);
+    // 150 people; a few planted duplicates keep a second customer record (app/simulate/duplicates.ts).
+    expect(truth.customers).toHaveLength(150 + truth.duplicates.pairs.length);
     expect(first.stdout).toContain(`${truth.summary.orders.toLocaleString("en-GB")} orders`);
     // Per customer, the CSV's rows add up to the truth's orders and spend.
     const spend = new Map<string, { orders: number; cents: number }>();
