@@ -42,6 +42,18 @@ const flag = z
 
 const emptyAsUnset = (value: unknown) => (value === "" ? undefined : value);
 
+/** Pino's levels, quietest last; "silent" logs nothing. */
+export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+const logLevel = z.enum(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(", ")}` });
+
+/** Long and random enough that guessing it over HTTP is hopeless; no whitespace, so it survives an Authorization header. */
+const metricsToken = z
+  .string()
+  .min(32, "must be at least 32 characters (generate one with: openssl rand -hex 32)")
+  .regex(/^[\x21-\x7e]+$/, "must be printable ASCII without spaces (generate one with: openssl rand -hex 32)");
+
 /** FCM (Chrome, Android, Edge on Android), Mozilla autopush (Firefox), Apple (Safari), Windows (Edge). */
 export const DEFAULT_PUSH_SERVICE_HOSTS = [
   "fcm.googleapis.com",
@@ -66,6 +78,16 @@ const envSchema = z.object({
   EMBEDDED_DATABASE_PORT: z.coerce.number().int().min(0).max(65535).default(0),
   /** Redis for the job queues. Unset: BullMQ's PostgreSQL backend on the app's database. */
   REDIS_URL: z.preprocess(emptyAsUnset, redisUrl.optional()),
+  /**
+   * Least severe log level written (docs/operations.md): fatal, error, warn,
+   * info, debug, trace or silent. Default: info, or silent when NODE_ENV=test.
+   */
+  LOG_LEVEL: z.preprocess(emptyAsUnset, logLevel.optional()),
+  /**
+   * Bearer token Prometheus presents at GET /metrics. Unset: the endpoint
+   * answers 404 (metrics are off).
+   */
+  METRICS_TOKEN: z.preprocess(emptyAsUnset, metricsToken.optional()),
   /** Jobs one worker process runs at once, per queue. */
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(4),
   /** How long shutdown waits for in-flight jobs and requests before giving up. */
@@ -125,7 +147,7 @@ const envSchema = z.object({
 export type RawEnv = z.input<typeof envSchema>;
 
 /** Variables whose value must never appear in an error message or a log. */
-const SECRET_VARIABLES = new Set(["APP_ENCRYPTION_KEY", "SHOPIFY_API_SECRET", "SMTP_URL"]);
+const SECRET_VARIABLES = new Set(["APP_ENCRYPTION_KEY", "SHOPIFY_API_SECRET", "SMTP_URL", "METRICS_TOKEN"]);
 
 export interface Config {
   nodeEnv: "development" | "production" | "test";
@@ -136,6 +158,9 @@ export interface Config {
   database: { kind: "postgres"; url: string } | { kind: "embedded"; dataDir: string; port: number };
   queue: { kind: "redis"; url: string } | { kind: "postgres" };
   workerConcurrency: number;
+  logLevel: LogLevel;
+  /** METRICS_TOKEN; null: GET /metrics answers 404. */
+  metricsToken: string | null;
   shutdownGraceMs: number;
   heartbeatIntervalSeconds: number;
   demo: boolean;
@@ -231,6 +256,8 @@ export function parseConfig(env: Record<string, string | undefined>, options: Pa
       : { kind: "embedded", dataDir: e.DATA_DIR, port: e.EMBEDDED_DATABASE_PORT },
     queue: e.REDIS_URL ? { kind: "redis", url: e.REDIS_URL } : { kind: "postgres" },
     workerConcurrency: e.WORKER_CONCURRENCY,
+    logLevel: e.LOG_LEVEL ?? defaultLogLevel(e.NODE_ENV),
+    metricsToken: e.METRICS_TOKEN ?? null,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     heartbeatIntervalSeconds: e.HEARTBEAT_INTERVAL_SECONDS,
     demo: e.DEMO,
@@ -251,6 +278,29 @@ export function parseConfig(env: Record<string, string | undefined>, options: Pa
     },
     mail: { smtpUrl: e.SMTP_URL ?? null, from: e.REPORT_MAIL_FROM },
   };
+}
+
+/**
+ * Tests are quiet: many drive failures on purpose (a job that must fail, a
+ * push service answering 500), and what they check is asserted, not read in
+ * the output. LOG_LEVEL=debug shows it when a test needs looking into.
+ */
+function defaultLogLevel(nodeEnv: Config["nodeEnv"]): LogLevel {
+  return nodeEnv === "test" ? "silent" : "info";
+}
+
+/**
+ * LOG_LEVEL alone, for the logger, which exists before (and without) the full
+ * configuration: the CLI and tests log without Shopify credentials. An invalid
+ * value is a ConfigError with the same message parseConfig gives.
+ */
+export function logLevelFromEnv(env: Record<string, string | undefined>): LogLevel {
+  const nodeEnv = envSchema.shape.NODE_ENV.safeParse(env.NODE_ENV);
+  const parsed = envSchema.shape.LOG_LEVEL.safeParse(env.LOG_LEVEL);
+  if (!parsed.success) {
+    throw new ConfigError(`Invalid configuration: LOG_LEVEL ${parsed.error.issues[0]?.message ?? "is invalid"} (got ${JSON.stringify(env.LOG_LEVEL)})`);
+  }
+  return parsed.data ?? defaultLogLevel(nodeEnv.success ? nodeEnv.data : "development");
 }
 
 /** Fixed and public: the demo and tests only. Production refuses it. */

@@ -14,20 +14,16 @@
  * until every order is durable in the Order table; the CPU seconds each
  * process spent; the load average before and after. Ends with one line of JSON.
  */
-import { spawnSync } from "node:child_process";
-import { randomBytes } from "node:crypto";
 import { loadavg } from "node:os";
 import { parseArgs } from "node:util";
-import { Queue } from "bullmq";
 import pg from "pg";
 import { applyMigrations } from "../app/db/migrations.server";
 import { createPrismaClient } from "../app/db/prisma.server";
 import { registerInstall } from "../app/shops/shops.server";
-import { QUEUE_NAMES } from "../jobs/queues";
-import { StandinStore, webhookPayload, buildWebhookRequest } from "../standin";
 import { spawnApp, type AppProcess } from "../tests/support/app-process";
 import { CpuMeter, processTree } from "./support/cpu";
 import { runLoad, type LoadRequest, type LoadResult } from "./support/load";
+import { announced, buildApp, createBenchDatabase, obliterateQueues, orderTemplates, randomRedisDatabase } from "./support/stack";
 
 const { values } = parseArgs({
   options: {
@@ -49,7 +45,7 @@ if (ROLES !== "split" && ROLES !== "all") {
 }
 const SERVER_URL = process.env.BENCH_DATABASE_URL ?? process.env.DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
 // A Redis database of its own: the app's queues use a fixed prefix, and other runs may share the server.
-const REDIS_URL = withRedisDatabase(process.env.REDIS_URL ?? "redis://127.0.0.1:6379", 1 + Math.floor(Math.random() * 15));
+const REDIS_URL = randomRedisDatabase(process.env.REDIS_URL ?? "redis://127.0.0.1:6379");
 const SECRET = "regulars-demo-api-secret";
 const SHOP = "bench-cafe.myshopify.com";
 
@@ -62,28 +58,6 @@ function positiveInt(flag: string, value: string | undefined): number {
   return n;
 }
 
-function withRedisDatabase(url: string, database: number): string {
-  const parsed = new URL(url);
-  parsed.pathname = `/${database}`;
-  return parsed.toString();
-}
-
-async function obliterateQueues(redisUrl: string): Promise<void> {
-  for (const name of QUEUE_NAMES) {
-    const queue = new Queue(name, { connection: { url: redisUrl } });
-    await queue.obliterate({ force: true });
-    await queue.close();
-  }
-}
-
-async function createDatabase(admin: pg.Client): Promise<{ url: string; name: string }> {
-  const name = `regulars_bench_${randomBytes(4).toString("hex")}`;
-  await admin.query(`CREATE DATABASE ${name}`);
-  const url = new URL(SERVER_URL);
-  url.pathname = `/${name}`;
-  return { url: url.toString(), name };
-}
-
 /**
  * Distinct signed orders/create deliveries, warm-up first, then the measured
  * ones: realistic payloads from the Shopify stand-in, the orders spread over
@@ -92,32 +66,8 @@ async function createDatabase(admin: pg.Client): Promise<{ url: string; name: st
  * to one member per batch; many customers make it do more.
  */
 function buildRequests(path: string): { warmup: LoadRequest[]; measured: LoadRequest[] } {
-  const store = new StandinStore();
-  store.addShop({ domain: SHOP, ianaTimezone: "Europe/London" });
-  const templates = Array.from({ length: CUSTOMERS }, (_, c) => {
-    const customer = store.addCustomer(SHOP, { email: `bench-${c}@example.com` });
-    const order = store.addOrder(SHOP, {
-      customerId: customer.id,
-      sourceName: "pos",
-      lineItems: [
-        { title: "Oat latte", quantity: 1, price: "3.90", sku: "LATTE-OAT" },
-        { title: "Croissant", quantity: 2, price: "2.80", sku: "CROISSANT" },
-      ],
-    });
-    return webhookPayload(store, SHOP, "orders/create", order.id);
-  });
-  const baseId = 7_000_000_000_000;
-  // Event ids are unique per run: BullMQ keeps finished jobs a day and ignores a re-added id.
-  const run = randomBytes(4).toString("hex");
-  const requests = Array.from({ length: WARMUP + ORDERS }, (_, i) => {
-    const template = templates[i % templates.length];
-    const payload = { ...template, id: baseId + i, name: `#B${i}`, admin_graphql_api_id: `gid://shopify/Order/${baseId + i}` };
-    const signed = buildWebhookRequest(
-      { shop: SHOP, topic: "orders/create", payload, address: `http://bench${path}`, eventId: `bench-${run}-${i}` },
-      { apiSecret: SECRET, defaultApiVersion: "2025-10", now: new Date() },
-    );
-    return { path, headers: signed.headers, body: signed.body };
-  });
+  const templates = orderTemplates({ shop: SHOP, secret: SECRET, path, customers: CUSTOMERS });
+  const requests = Array.from({ length: WARMUP + ORDERS }, (_, i) => templates.request(i));
   return { warmup: requests.slice(0, WARMUP), measured: requests.slice(WARMUP) };
 }
 
@@ -148,31 +98,17 @@ async function backendsOf(admin: pg.Client, database: string): Promise<number[]>
   return rows.map((row) => row.pid);
 }
 
-/** Resolves once the process has printed its start-up line (a worker serves no HTTP to wait for). */
-async function announced(app: AppProcess, pattern: RegExp): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  while (!pattern.test(app.output())) {
-    if (app.child.exitCode !== null) throw new Error(`process exited before starting:\n${app.output()}`);
-    if (Date.now() > deadline) throw new Error(`process did not start within 60 s:\n${app.output()}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
 const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
 const loadAverage = () => loadavg().map((n) => round(n, 2)).join(" ");
 
 // Always measure the current code: build the app as `npm start` would serve it.
-const build = spawnSync("npx", ["remix", "vite:build"], { stdio: ["ignore", "ignore", "inherit"] });
-if (build.status !== 0) {
-  console.error("bench:ingest: the build failed");
-  process.exit(1);
-}
+buildApp("bench:ingest");
 
 const loadBefore = loadAverage();
 const admin = new pg.Client({ connectionString: SERVER_URL });
 await admin.connect();
-const appDb = await createDatabase(admin);
-const rawDb = await createDatabase(admin);
+const appDb = await createBenchDatabase(admin, SERVER_URL);
+const rawDb = await createBenchDatabase(admin, SERVER_URL);
 await obliterateQueues(REDIS_URL);
 // Stopped however the run ends, so that no server outlives it.
 const spawned: AppProcess[] = [];

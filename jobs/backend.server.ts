@@ -3,6 +3,7 @@ import { Redis } from "ioredis";
 import type { Config } from "../app/config.server";
 import { JOB_QUEUE_SCHEMA } from "../app/db/database.server";
 import { defaultJobOptions, type QueueName } from "./queues";
+import { log } from "../app/lib/log.server";
 
 /** The queue operations the app uses; the same on Redis and on PostgreSQL. */
 export type JobQueue = Pick<
@@ -114,6 +115,6 @@ function reportQueueError(queue: string) {
     const now = Date.now();
     if (now - lastReport < 5_000) return;
     lastReport = now;
-    console.warn(`regulars: queue ${queue}: ${error.message}`);
+    log.warn({ queue, err: error }, `queue ${queue}: ${error.message}`);
   };
 }

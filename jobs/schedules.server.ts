@@ -5,6 +5,7 @@ import { schedulePickupExpiry, unschedulePickupExpiry } from "../app/pickup/jobs
 import { scheduleWeeklyReport, unscheduleWeeklyReport } from "../app/reports/jobs.server";
 import type { JobBackend } from "./backend.server";
 import { jobPayloads, jobQueues } from "./queues";
+import { shopLog } from "../app/lib/log.server";
 
 const heartbeatSchedulerId = (shop: string) => `heartbeat:${shop}`;
 
@@ -65,7 +66,7 @@ export async function scheduleShopAnalytics(db: Database, jobs: JobBackend, shop
     timezone = (await shopAnalyticsSettings(db, shop)).timezone;
   } catch (error) {
     if (!(error instanceof InvalidShopSettingsError)) throw error;
-    console.warn(`regulars: ${error.message}; nightly analytics scheduled at UTC night`);
+    shopLog(shop).warn(`${error.message}; nightly analytics scheduled at UTC night`);
   }
   await scheduleNightlyRecompute(jobs, shop, timezone);
   // The weekly report also runs on the shop's wall clock (app/reports/jobs.server.ts).

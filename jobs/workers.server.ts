@@ -18,6 +18,7 @@ import { processDataRetention } from "./processors/data-retention";
 import { reportMailer } from "../app/reports/mail.server";
 import type { Runtime } from "../app/runtime.server";
 import { QUEUE_NAMES, isJobKind, type JobKind } from "./queues";
+import { observeJob } from "./observe.server";
 
 export interface WorkerDeps {
   runtime: Runtime;
@@ -60,10 +61,10 @@ export async function processJob(job: Job, deps: WorkerDeps): Promise<unknown> {
   }
 }
 
-/** Starts one worker per queue. Closing them waits for in-flight jobs. */
+/** Starts one worker per queue, each run timed and its failure logged (./observe.server.ts). Closing them waits for in-flight jobs. */
 export function startWorkers(deps: WorkerDeps): JobWorker[] {
   return QUEUE_NAMES.map((name) =>
-    deps.jobs.worker(name, (job) => processJob(job, deps), { concurrency: deps.concurrency }),
+    deps.jobs.worker(name, (job) => observeJob(name, job, () => processJob(job, deps)), { concurrency: deps.concurrency }),
   );
 }
 

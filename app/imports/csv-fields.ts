@@ -16,6 +16,8 @@ const MAX_ITEMS = 500;
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f]/;
 const DECIMAL = /^(\d{1,14})(?:\.(\d{1,4}))?$/;
+/** Half of a UTF-16 pair: a UTF-16 file cut mid-character. PostgreSQL would store it altered (text) or not at all (JSON). */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 const ok = <T>(value: T): FieldResult<T> => ({ ok: true, value });
 const fail = (message: string): { ok: false; message: string } => ({ ok: false, message });
@@ -24,6 +26,7 @@ const fail = (message: string): { ok: false; message: string } => ({ ok: false, 
 export function parseIdentifier(text: string): FieldResult<string> {
   if (text.length > MAX_ID_LENGTH) return fail(`is longer than ${MAX_ID_LENGTH} characters`);
   if (CONTROL.test(text)) return fail("contains a control character (tab or line break)");
+  if (LONE_SURROGATE.test(text)) return fail("contains a broken character (check the file is saved as UTF-8)");
   return ok(text);
 }
 

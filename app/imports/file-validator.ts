@@ -81,7 +81,26 @@ export class ImportFileValidator {
   private report(errors: RowError[]): void {
     this.errorCount += errors.length;
     for (const error of errors) {
-      if (this.errors.length < MAX_REPORTED_ERRORS) this.errors.push(error);
+      if (this.errors.length < MAX_REPORTED_ERRORS) {
+        this.errors.push({ ...error, column: error.column === null ? null : storable(error.column), message: storable(error.message) });
+      }
     }
   }
+}
+
+/** Longest message kept: enough for any value worth quoting, not a 256 KB runaway field a thousand times over. */
+const MAX_MESSAGE_CHARS = 500;
+
+/** A UTF-16 surrogate without its pair (a UTF-16 file with a cut character). */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/**
+ * Messages quote the file, which may hold NUL characters or half a UTF-16
+ * character: PostgreSQL's JSON cannot store those (the rejected run could not
+ * be recorded), so NUL is shown escaped and a lone surrogate as U+FFFD; a huge
+ * quoted value is cut short.
+ */
+function storable(text: string): string {
+  const shown = text.replaceAll("\u0000", "\\0").replace(LONE_SURROGATE, "\uFFFD");
+  return shown.length > MAX_MESSAGE_CHARS ? `${shown.slice(0, MAX_MESSAGE_CHARS - 1)}…` : shown;
 }

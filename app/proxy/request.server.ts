@@ -9,7 +9,7 @@ import { verifyAppProxyQuery, type VerifiedProxyQuery } from "./signature";
  * (the tenant) and the customer come only from the signed query; nothing
  * unsigned — path, headers, body — may name either.
  *
- * Replays: no replay cache. See docs/decisions/0005-app-proxy-replays.md.
+ * Replays: no replay cache. See docs/decisions/0005-app-proxy-verification.md.
  */
 
 export interface AppProxyDeps {

@@ -4,6 +4,7 @@ import { DEMO_SHOP } from "../shops/demo.server";
 import { enqueue } from "../../jobs/enqueue.server";
 import { startMailCapture, type MailCapture } from "./capture-smtp.server";
 import { lastFullWeek } from "./week";
+import { log } from "../lib/log.server";
 
 /**
  * The demo's reports: without SMTP_URL the demo mails to a local capture
@@ -22,7 +23,7 @@ export async function startDemoReports(runtime: Runtime, options: { mailFolder?:
     const folder = options.mailFolder ?? join(runtime.config.database.kind === "embedded" ? runtime.config.database.dataDir : ".data", "mail");
     capture = await startMailCapture({ folder });
     runtime.config.mail = { ...runtime.config.mail, smtpUrl: capture.url };
-    console.log(`regulars: demo mail is captured at ${capture.url}, each message saved in ${folder}`);
+    log.info(`demo mail is captured at ${capture.url}, each message saved in ${folder}`);
   }
   const settings = await runtime.db.shopSettings.findUnique({ where: { shop: DEMO_SHOP }, select: { reportRecipients: true } });
   if (!settings || settings.reportRecipients.length === 0) {

@@ -2,6 +2,7 @@ import { InvalidShopSettingsError, shopAnalyticsSettings } from "../analytics/da
 import type { Database } from "../db/prisma.server";
 import type { JobBackend } from "../../jobs/backend.server";
 import { jobPayloads, jobQueues } from "../../jobs/queues";
+import { shopLog } from "../lib/log.server";
 
 /**
  * The weekly report's job scheduler: one per shop, firing at the shop's
@@ -32,7 +33,7 @@ export async function scheduleWeeklyReport(db: Database, jobs: JobBackend, shop:
     timezone = (await shopAnalyticsSettings(db, shop)).timezone;
   } catch (error) {
     if (!(error instanceof InvalidShopSettingsError)) throw error;
-    console.warn(`regulars: ${error.message}; the weekly report is scheduled on UTC time`);
+    shopLog(shop).warn(`${error.message}; the weekly report is scheduled on UTC time`);
   }
   const settings = await db.shopSettings.findUnique({ where: { shop }, select: { reportWeekday: true, reportMinute: true } });
   let pattern: string;
@@ -40,7 +41,7 @@ export async function scheduleWeeklyReport(db: Database, jobs: JobBackend, shop:
     pattern = weeklyReportPattern(settings?.reportWeekday ?? 1, settings?.reportMinute ?? 480);
   } catch (error) {
     if (!(error instanceof RangeError)) throw error;
-    console.warn(`regulars: ${shop}: ShopSettings ${error.message}; the weekly report is scheduled for Monday 08:00`);
+    shopLog(shop).warn(`ShopSettings ${error.message}; the weekly report is scheduled for Monday 08:00`);
     pattern = weeklyReportPattern(1, 480);
   }
   const data = jobPayloads["weekly-report"].parse({ shop });

@@ -5,6 +5,7 @@ import { orderAheadPage, readProxyForm, sentence, wantsJson } from "../pickup/pr
 import { runtimeStorefrontDeps, startPickupCheckout, StorefrontApiError } from "../pickup/storefront.server";
 import { readJsonBody, requireMethod } from "../proxy/request.server";
 import { handleAppProxy, methodNotAllowed, proxyJson } from "../proxy/respond.server";
+import { shopLog } from "../lib/log.server";
 
 /**
  * POST /apps/regulars/pickup/hold (via the app proxy): holds the slot for the
@@ -37,7 +38,7 @@ export async function action({ request }: ActionFunctionArgs) {
       checkout = await startPickupCheckout({ ...runtimeStorefrontDeps(runtime), db: runtime.db }, placed.hold);
     } catch (error) {
       if (!(error instanceof StorefrontApiError)) throw error;
-      console.error(`regulars: order-ahead checkout for ${proxy.shop} failed:`, error.message);
+      shopLog(proxy.shop).error({ err: error }, "order-ahead checkout failed");
       return refuse(502, "checkout-unavailable", null, "the shop could not start the checkout just now; please try again in a moment");
     }
     if (!checkout.ok) return refuse(checkout.status, checkout.code, null, checkout.message);

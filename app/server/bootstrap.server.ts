@@ -10,6 +10,8 @@ import type { JobWorker } from "../../jobs/backend.server";
 import { startWebServer, type WebServer } from "./web.server";
 import { startDemoReports } from "../reports/demo.server";
 import type { MailCapture } from "../reports/capture-smtp.server";
+import { log, setLogLevel } from "../lib/log.server";
+import { startMetricsServer, type MetricsServer } from "./metrics-endpoint.server";
 
 /**
  * Starts what ROLE asks for and stops it cleanly on SIGINT/SIGTERM: the web
@@ -17,9 +19,10 @@ import type { MailCapture } from "../reports/capture-smtp.server";
  * embedded database is closed so its folder opens next time.
  */
 export async function bootstrap(config: Config): Promise<void> {
+  setLogLevel(config.logLevel);
   const runtime = await startRuntime(config, { migrate: config.demo });
   setRuntime(runtime);
-  let web: WebServer | undefined;
+  let web: WebServer | MetricsServer | undefined;
   let workers: JobWorker[] = [];
   let mailCapture: MailCapture | null = null;
   try {
@@ -33,6 +36,8 @@ export async function bootstrap(config: Config): Promise<void> {
       await scheduleAllShops(runtime);
     }
     if (config.role === "web" || config.role === "all") web = await startWebServer(config, runtime);
+    // A worker-only process serves its own job, webhook and push figures; nothing else.
+    else if (config.metricsToken !== null) web = await startMetricsServer(runtime, { token: config.metricsToken, port: config.port, host: config.host });
     announce(runtime, web);
   } catch (error) {
     await stopAll(runtime, web, workers).catch(() => {});
@@ -43,19 +48,19 @@ export async function bootstrap(config: Config): Promise<void> {
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
     if (stopping) {
-      console.log(`regulars: ${signal} again, exiting now`);
+      log.warn(`${signal} again, exiting now`);
       process.exit(130);
     }
     stopping = true;
-    console.log(`regulars: ${signal} received, shutting down`);
+    log.info(`${signal} received, shutting down`);
     stopAll(runtime, web, workers).then(
       async () => {
         await mailCapture?.close();
-        console.log("regulars: stopped cleanly");
+        log.info("stopped cleanly");
         process.exit(0);
       },
       (error: unknown) => {
-        console.error("regulars: shutdown failed", error);
+        log.error({ err: error }, "shutdown failed");
         process.exit(1);
       },
     );
@@ -64,10 +69,10 @@ export async function bootstrap(config: Config): Promise<void> {
   process.on("SIGTERM", stop);
 }
 
-async function stopAll(runtime: Runtime, web: WebServer | undefined, workers: JobWorker[]): Promise<void> {
+async function stopAll(runtime: Runtime, web: WebServer | MetricsServer | undefined, workers: JobWorker[]): Promise<void> {
   await web?.close();
   const outcome = await stopWorkers(workers, runtime.config.shutdownGraceMs);
-  if (outcome === "forced") console.log("regulars: jobs still running at the deadline were returned to the queue");
+  if (outcome === "forced") log.warn("jobs still running at the deadline were returned to the queue");
   await stopRuntime(runtime);
   setRuntime(undefined);
 }
@@ -79,10 +84,11 @@ async function scheduleAllShops(runtime: Runtime): Promise<void> {
   }
 }
 
-function announce(runtime: Runtime, web: WebServer | undefined): void {
+function announce(runtime: Runtime, web: WebServer | MetricsServer | undefined): void {
   const { config, database, jobs } = runtime;
   const db = database.kind === "embedded" ? `embedded PostgreSQL in ${database.dataDir}` : redactUrl(database.url);
-  console.log(`regulars: database ${db}; jobs on ${jobs.kind === "redis" ? "Redis" : "PostgreSQL"}; role ${config.role}`);
-  if (config.demo) console.log("regulars: DEMO MODE (demo shop, no Shopify)");
-  if (web) console.log(`regulars: serving ${config.demo ? `${web.url}/app` : web.url}`);
+  log.info({ role: config.role, jobs: jobs.kind }, `database ${db}; jobs on ${jobs.kind === "redis" ? "Redis" : "PostgreSQL"}; role ${config.role}`);
+  if (config.demo) log.info("DEMO MODE (demo shop, no Shopify)");
+  if (web && config.role === "worker") log.info(`serving metrics at ${web.url}/metrics`);
+  else if (web) log.info(`serving ${config.demo ? `${web.url}/app` : web.url}`);
 }

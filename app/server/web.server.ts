@@ -8,6 +8,8 @@ import type { Config } from "../config.server";
 import type { Runtime } from "../runtime.server";
 import { createWebhookEndpoint } from "../webhooks/http.server";
 import { requestWebhookDrain } from "../../jobs/drain.server";
+import { httpMetrics, metricSourcesOf, metricsHandler } from "./metrics-endpoint.server";
+import { setMetricSources } from "../lib/metrics.server";
 
 export interface WebServer {
   url: string;
@@ -17,12 +19,15 @@ export interface WebServer {
 /**
  * The HTTP side: Remix behind Express. With WEB_BUNDLE=vite, Vite compiles the
  * routes on demand (development); with `build`, the output of `npm run build`
- * is served (production and the demo). Webhooks are answered before Remix
- * (app/webhooks/http.server.ts).
+ * is served (production and the demo). Webhooks and /metrics are answered
+ * before Remix (app/webhooks/http.server.ts, ./metrics-endpoint.server.ts).
  */
 export async function startWebServer(config: Config, runtime: Runtime): Promise<WebServer> {
   const app = express();
   app.disable("x-powered-by");
+  app.use(httpMetrics);
+  app.all("/metrics", metricsHandler(config.metricsToken));
+  setMetricSources(metricSourcesOf(runtime));
   const webhooks = await createWebhookEndpoint({
     databaseUrl: runtime.database.url,
     apiSecret: config.shopify.apiSecret,
@@ -67,6 +72,7 @@ export async function startWebServer(config: Config, runtime: Runtime): Promise<
       });
       await webhooks.close();
       await closeVite();
+      setMetricSources(null);
     },
   };
 }

@@ -3,6 +3,7 @@ import type { Runtime } from "../runtime.server";
 import { stageModeFor, type StageMode } from "../sync/backfill/staging.server";
 import { customerPayload, orderPayload, refundPayload, toSyncedCustomer, toSyncedOrder, toSyncedRefund } from "./payloads";
 import { isWebhookTopic, type WebhookTopic } from "./topics";
+import { payloadSchema } from "./parse";
 import { applyWebhook, markWebhookFailed } from "./process.server";
 import { applySetBased, type SetBasedDelivery, type SetBasedOutcome } from "./set-based.server";
 import { linkSubscriptionsFromOrder } from "../push/subscriptions.server";
@@ -10,6 +11,8 @@ import { requestMemberUpdates } from "../../jobs/analytics.server";
 import { takePickupOrders } from "../pickup/intake.server";
 import { YIELD_EVERY, yieldToEventLoop } from "./event-loop";
 import { assertNever } from "../lib/assert-never";
+import { shopLog } from "../lib/log.server";
+import { observeWebhookLag } from "../lib/metrics.server";
 
 /** Deliveries read (and, mostly, applied) per transaction. */
 export const DRAIN_BATCH = 1000;
@@ -30,6 +33,8 @@ interface Delivery {
   topic: string;
   apiVersion: string;
   triggeredAt: Date | null;
+  /** Epoch milliseconds of receipt, for the webhook lag metric. */
+  receivedMs: number;
   payload: unknown;
 }
 
@@ -58,6 +63,9 @@ export async function drainWebhooks(
   const gatherMs = options.gatherMs ?? DRAIN_GATHER_MS;
   const result: DrainResult = { applied: 0, failed: 0, batches: 0 };
   const client = new pg.Client({ connectionString: runtime.database.url });
+  // A connection dropped between statements (a database restart) fails the next one, and the job is retried;
+  // without a listener its 'error' event would crash the worker.
+  client.on("error", () => {});
   await client.connect();
   try {
     const mode = await stageModeOf(client, runtime);
@@ -66,12 +74,14 @@ export async function drainWebhooks(
       if (batch.length === 0) return result;
       result.batches += 1;
       const full = batch.length === batchSize;
+      const receivedMs = new Map(batch.map((delivery) => [delivery.eventId, delivery.receivedMs]));
       for (const step of await plan(batch)) {
         switch (step.kind) {
           case "set-based": {
-            const outcome = await applySetBased(client, mode, shop, step.deliveries);
-            result.applied += step.deliveries.length;
-            await afterOrders(runtime, shop, outcome);
+            const applied = await applyRun(runtime, client, mode, shop, step.deliveries);
+            result.applied += applied.length;
+            result.failed += step.deliveries.length - applied.length;
+            observeApplied(receivedMs, applied);
             break;
           }
           case "one":
@@ -85,12 +95,14 @@ export async function drainWebhooks(
               body: step.delivery.payload,
             });
             result.applied += 1;
+            observeApplied(receivedMs, [step.delivery]);
             // Every row of the shop is gone, the rest of this batch's deliveries with them.
             if (step.topic === "shop/redact") return result;
             break;
           case "malformed":
             await markWebhookFailed(runtime, { shop, eventId: step.eventId }, step.error);
             result.failed += 1;
+            shopLog(shop).warn({ eventId: step.eventId, reason: step.error }, "webhook delivery could not be applied; marked failed");
             break;
           default:
             return assertNever(step, "drain step");
@@ -101,6 +113,43 @@ export async function drainWebhooks(
   } finally {
     await client.end();
   }
+}
+
+/** Receipt-to-applied time of deliveries just committed (app/lib/metrics.server.ts). */
+function observeApplied(receivedMs: Map<string, number>, deliveries: Array<{ eventId: string }>): void {
+  const now = Date.now();
+  for (const { eventId } of deliveries) observeWebhookLag(receivedMs.get(eventId) ?? now, now);
+}
+
+/**
+ * Applies a run set-based. When PostgreSQL refuses a value in it (a data
+ * exception: an amount or a date out of range that the parser let through),
+ * the run is applied again one delivery at a time and each refused delivery is
+ * set aside as failed with the reason: one bad payload must not stop the
+ * shop's drain, retried forever. Returns the deliveries applied.
+ */
+async function applyRun(runtime: Runtime, client: pg.Client, mode: StageMode, shop: string, deliveries: SetBasedDelivery[]): Promise<SetBasedDelivery[]> {
+  const outcome = await applySetBased(client, mode, shop, deliveries).catch((error: unknown) => {
+    if (!isDataException(error)) throw error;
+    return error;
+  });
+  if (!(outcome instanceof Error)) {
+    await afterOrders(runtime, shop, outcome);
+    return deliveries;
+  }
+  const [only] = deliveries;
+  if (deliveries.length === 1 && only) {
+    await markWebhookFailed(runtime, { shop, eventId: only.eventId }, `payload cannot be stored: ${outcome.message}`);
+    return [];
+  }
+  const applied: SetBasedDelivery[] = [];
+  for (const delivery of deliveries) applied.push(...(await applyRun(runtime, client, mode, shop, [delivery])));
+  return applied;
+}
+
+/** SQLSTATE class 22: the statement was fine, a value in it was not. */
+function isDataException(error: unknown): error is Error & { code: string } {
+  return error instanceof Error && "code" in error && typeof error.code === "string" && error.code.startsWith("22");
 }
 
 /**
@@ -122,9 +171,11 @@ async function nextBatch(client: pg.Client, shop: string, size: number): Promise
     topic: string;
     apiVersion: string | null;
     triggeredAt: Date | null;
+    receivedMs: number;
     payload: unknown;
   }>(
-    `SELECT "eventId", "webhookId", topic, "apiVersion", "triggeredAt", payload FROM "WebhookDelivery"
+    // receivedAt is UTC without a zone: its epoch is taken in SQL, where no local time zone applies.
+    `SELECT "eventId", "webhookId", topic, "apiVersion", "triggeredAt", (extract(epoch FROM "receivedAt") * 1000)::float8 AS "receivedMs", payload FROM "WebhookDelivery"
      WHERE shop = $1 AND status = 'received' ORDER BY "receivedAt", "eventId" LIMIT $2`,
     [shop, size],
   );
@@ -190,8 +241,11 @@ function readSetBased(topic: WebhookTopic, delivery: Delivery): SetBasedDelivery
       const parsed = refundPayload.safeParse(payload);
       return parsed.success ? { eventId, kind: "refund", refund: toSyncedRefund(parsed.data) } : { error: parsed.error.issues[0]?.message ?? "invalid refund" };
     }
-    default:
-      return null;
+    default: {
+      // Applied on its own, where a payload that no longer parses would throw: set aside instead.
+      const parsed = payloadSchema(topic)?.safeParse(payload);
+      return parsed && !parsed.success ? { error: `${topic} payload: ${parsed.error.issues[0]?.message ?? "is invalid"}` } : null;
+    }
   }
 }
 

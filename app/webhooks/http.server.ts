@@ -4,6 +4,7 @@ import { DrainRequests } from "./drain-requests";
 import { receiveWebhook, type IncomingWebhook, type IntakeResult } from "./intake.server";
 import { DEFAULT_RECORDER_OPTIONS, DeliveryRecorder, type RecorderOptions } from "./record.server";
 import { checkWebhookSignature } from "./signature.server";
+import { log, shopLog } from "../lib/log.server";
 
 export interface WebhookEndpointDeps {
   databaseUrl: string;
@@ -42,7 +43,7 @@ export async function createWebhookEndpoint(deps: WebhookEndpointDeps): Promise<
   const options = deps.recorder ?? DEFAULT_RECORDER_OPTIONS;
   const pool = new pg.Pool({ connectionString: deps.databaseUrl, max: options.maxInFlight });
   // An idle connection that drops is replaced on the next statement; the statement that needed it reports the error.
-  pool.on("error", (error) => console.error("regulars: webhook intake connection lost:", error.message));
+  pool.on("error", (error) => log.error({ err: error }, "webhook intake connection lost"));
   // DATABASE_URL may point at an embedded database another process serves: ask the server what it is.
   const recorderOptions: RecorderOptions = { ...options, prepared: !(await isEmbeddedDatabase(pool)) };
   const drains = new DrainRequests(deps.requestDrain, { followUpDelayMs: DRAIN_FOLLOW_UP_MS });
@@ -50,7 +51,7 @@ export async function createWebhookEndpoint(deps: WebhookEndpointDeps): Promise<
     pool,
     (shop) => {
       // The delivery is recorded; if the queue cannot be reached, the next delivery or the heartbeat asks again.
-      drains.request(shop).catch((error: unknown) => console.error(`regulars: could not request the webhook drain of ${shop}:`, error));
+      drains.request(shop).catch((error: unknown) => shopLog(shop).error({ err: error }, "could not request the webhook drain"));
     },
     recorderOptions,
   );
@@ -63,7 +64,7 @@ export async function createWebhookEndpoint(deps: WebhookEndpointDeps): Promise<
       receiveWebhook(intake, incomingWebhook(request)).then(
         (result) => answer(response, result),
         (error: unknown) => {
-          console.error("regulars: webhook intake failed:", error);
+          log.error({ err: error }, "webhook intake failed");
           answer(response, { status: 500, message: "could not record the delivery" });
         },
       );

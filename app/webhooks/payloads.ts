@@ -7,8 +7,20 @@ import { channelOf, type SyncedCustomer, type SyncedLineItem, type SyncedOrder, 
  * mistyped required field makes the delivery malformed (400).
  */
 const id = z.union([z.number().int().nonnegative(), z.string().regex(/^\d+$/)]).transform(String);
-const money = z.union([z.string().regex(/^-?\d+(\.\d+)?$/), z.number()]).transform(String);
-const timestamp = z.string().refine((v) => !Number.isNaN(Date.parse(v)), "must be an ISO 8601 time").transform((v) => new Date(v));
+// Money is stored as numeric(18,4): an amount of 10^14 or more would fail the write (and, unrefused, the drain every time).
+const MONEY_LIMIT = 1e14;
+const money = z
+  .union([z.string().regex(/^-?\d+(\.\d+)?$/), z.number()])
+  .refine((v) => Math.abs(Number(v)) < MONEY_LIMIT, "must be an amount below 100,000,000,000,000")
+  .transform(String);
+// PostgreSQL's timestamp holds far fewer years than a JavaScript Date; no real order is outside 1–9999.
+const timestamp = z
+  .string()
+  .refine((v) => {
+    const year = new Date(v).getUTCFullYear();
+    return !Number.isNaN(year) && year >= 1 && year <= 9999;
+  }, "must be an ISO 8601 time")
+  .transform((v) => new Date(v));
 const nullableTimestamp = z.union([timestamp, z.null()]).optional().transform((v) => v ?? null);
 const optionalText = z.string().nullish().transform((v) => (v === undefined || v === "" ? null : v));
 
@@ -40,7 +52,8 @@ const lineItem = z.object({
   variant_id: id.nullish(),
   sku: optionalText,
   title: z.string(),
-  quantity: z.number().int(),
+  // Stored as a 32-bit integer.
+  quantity: z.number().int().min(-(2 ** 31)).max(2 ** 31 - 1),
   price: money,
 });
 

@@ -1,5 +1,6 @@
 import type pg from "pg";
 import type { WebhookTopic } from "./topics";
+import { shopLog } from "../lib/log.server";
 
 /** A verified, validated delivery as intake records it. */
 export interface DeliveryToRecord {
@@ -133,7 +134,7 @@ export class DeliveryRecorder {
         this.requestDrain(shop);
       } catch (error) {
         // The deliveries are recorded: the heartbeat asks for their drain if nothing else does.
-        console.error(`regulars: could not request the webhook drain of ${shop}:`, error);
+        shopLog(shop).error({ err: error }, "could not request the webhook drain");
       }
     }
   }

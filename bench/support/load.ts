@@ -59,7 +59,8 @@ export async function runLoad(origin: string, requests: LoadRequest[], concurren
   };
 }
 
-function post(agent: Agent, url: URL, item: LoadRequest): Promise<number> {
+/** One POST over the keep-alive `agent`; resolves with the status once the answer is read. */
+export function post(agent: Agent, url: URL, item: LoadRequest): Promise<number> {
   return new Promise((resolve, reject) => {
     const req = request(
       { agent, host: url.hostname, port: url.port, path: item.path, method: "POST", headers: { ...item.headers, "Content-Length": Buffer.byteLength(item.body) } },

@@ -4,6 +4,8 @@ import { sendDuePushes, type DrainResult } from "../../app/push/send.server";
 import type { Runtime } from "../../app/runtime.server";
 import { findInstalledShop } from "../../app/shops/shops.server";
 import { jobPayloads } from "../queues";
+import { countPushSends } from "../../app/lib/metrics.server";
+import { jobLog } from "../../app/lib/log.server";
 
 export type PushSendResult = DrainResult | { shop: string; woke: true };
 
@@ -22,5 +24,11 @@ export async function processPushSend(job: Job, runtime: Runtime): Promise<PushS
     await requestPushDrain(runtime.jobs, shop);
     return { shop, woke: true };
   }
-  return sendDuePushes(runtime, shop);
+  const result = await sendDuePushes(runtime, shop);
+  countPushSends({ sent: result.sent, retrying: result.retrying, failed: result.failed, expired: result.expired, interrupted: result.interrupted });
+  // Each delivery's reason is on its row (PushDelivery.error); the log says how many, for the shop.
+  if (result.failed + result.interrupted > 0) {
+    jobLog(job).warn({ sent: result.sent, failed: result.failed, expired: result.expired, interrupted: result.interrupted }, "push deliveries failed");
+  }
+  return result;
 }

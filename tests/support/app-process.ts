@@ -26,7 +26,8 @@ export function spawnApp(
     : [process.execPath, ["--import", "tsx", options.script ?? "server.ts", ...(options.args ?? [])]];
   const child = spawn(command, args, {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", NODE_ENV: "test", PORT: "0", ...env },
+    // LOG_LEVEL=info: the start-up lines (`serving …`, `role worker`) are what tests wait for.
+    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", NODE_ENV: "test", PORT: "0", LOG_LEVEL: "info", ...env },
     stdio: ["ignore", "pipe", "pipe"],
     // Its own process group, so a stop reaches npm, the shell and node alike, as Ctrl-C does.
     detached: true,
@@ -38,7 +39,8 @@ export function spawnApp(
   const ready = new Promise<string>((resolve, reject) => {
     const onData = (chunk: Buffer) => {
       text += chunk.toString();
-      const match = /serving (http:\/\/[^\s/]+)/.exec(text);
+      // The line is JSON (app/lib/log.server.ts): the URL ends at a quote.
+      const match = /serving (http:\/\/[^\s/"]+)/.exec(text);
       if (match?.[1]) resolve(match[1]);
     };
     child.stdout?.on("data", onData);

@@ -62,6 +62,12 @@ export type SaveResult = { ok: true; segmentId: string; created: boolean } | { o
 
 const MAX_NAME = 80;
 const MAX_DESCRIPTION = 500;
+const UNSTORABLE = "must not contain the NUL character or half of a UTF-16 pair";
+
+/** PostgreSQL text cannot hold NUL, and a lone surrogate would be stored as another character. */
+function storableText(text: string): boolean {
+  return !text.includes("\u0000") && !/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(text);
+}
 
 /**
  * Creates or changes a cafe's own segment. The definition must be valid and
@@ -72,8 +78,10 @@ export async function saveSegment(db: Database, shop: string, input: SegmentInpu
   const issues: SegmentIssue[] = [];
   const name = input.name.trim();
   if (name.length === 0 || name.length > MAX_NAME) issues.push({ path: ["name"], message: `must be 1 to ${MAX_NAME} characters` });
+  else if (!storableText(name)) issues.push({ path: ["name"], message: UNSTORABLE });
   const description = input.description?.trim() || null;
   if (description && description.length > MAX_DESCRIPTION) issues.push({ path: ["description"], message: `must be at most ${MAX_DESCRIPTION} characters` });
+  else if (description && !storableText(description)) issues.push({ path: ["description"], message: UNSTORABLE });
   const parsed = parseSegmentDefinition(input.definition);
   if (!parsed.ok) issues.push(...parsed.issues.map((issue) => ({ ...issue, path: ["definition", ...issue.path] })));
   if (!parsed.ok || issues.length > 0) return { ok: false, issues };

@@ -337,6 +337,8 @@ const dateLiteral: LiteralCheck<string> = {
   },
 };
 
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
 const textLiteral: LiteralCheck<string> = {
   check(value) {
     if (value === undefined) return "missing";
@@ -344,6 +346,8 @@ const textLiteral: LiteralCheck<string> = {
     if (value.length > SEGMENT_LIMITS.maxTextLength) return `text is longer than ${SEGMENT_LIMITS.maxTextLength} characters`;
     // PostgreSQL text cannot hold NUL; refusing it here keeps the query from failing later.
     if (value.includes("\u0000")) return "text must not contain the NUL character";
+    // Half a UTF-16 pair: the stored definition (JSON) could not hold it, and as text it would match something else.
+    if (LONE_SURROGATE.test(value)) return "text must not contain a broken character (half of a UTF-16 pair)";
     return { value };
   },
 };
