@@ -12,6 +12,7 @@ import {
   type DefinitionIssue,
 } from "./definition";
 import { checkNotificationSize, MAX_PUSH_PLAINTEXT_BYTES, placeholdersFor } from "./notification";
+import { tastingItemChoices, tastingOfferIssues, type TastingItemChoice } from "./tasting.server";
 
 /**
  * Authoring a campaign from the admin's form. The form's fields are named by
@@ -44,6 +45,8 @@ export interface AuthoringOptions {
   shopName: string;
   timezone: string;
   segments: SegmentChoice[];
+  /** Items a tasting can name: the pickup menu and the items sold most. */
+  tastingItems: TastingItemChoice[];
   kinds: readonly AuthoredKind[];
   offerTypes: typeof OFFER_TYPES;
   defaults: typeof CAMPAIGN_DEFAULTS;
@@ -54,15 +57,17 @@ export interface AuthoringOptions {
 
 /** What the form offers: the shop's segments with their current member counts, its zone, the defaults and limits. */
 export async function authoringOptions(db: Database, shop: string): Promise<AuthoringOptions> {
-  const [{ timezone }, shopRow, segments] = await Promise.all([
+  const [{ timezone }, shopRow, segments, tastingItems] = await Promise.all([
     shopAnalyticsSettings(db, shop),
     db.shop.findUnique({ where: { domain: shop }, select: { name: true } }),
     db.segment.findMany({ where: { shop }, select: { id: true, name: true, memberCount: true, refreshedAt: true }, orderBy: [{ builtIn: "desc" }, { name: "asc" }, { id: "asc" }] }),
+    tastingItemChoices(db, shop),
   ]);
   return {
     shopName: shopRow?.name ?? shop,
     timezone,
     segments,
+    tastingItems,
     kinds: AUTHORED_KINDS,
     offerTypes: OFFER_TYPES,
     defaults: CAMPAIGN_DEFAULTS,
@@ -150,6 +155,12 @@ export function formToInput(form: CampaignForm, timeZone: string): { input: Reco
   if (needsSegment(kind) && field(form, "segmentId") === "") issues.push({ path: "segmentId", message: `a ${kind} campaign needs the segment it targets` });
   if (broadcast && field(form, "startsAt") === "") issues.push({ path: "startsAt", message: "a broadcast needs the time to send it" });
   const endsAt = broadcast ? null : time("endsAt");
+  // A segment's tasting may name its new item and size its audience; other campaigns have no such fields (a hidden field left filled in is not sent).
+  const tasting = field(form, "offer.type") === "tasting" && needsSegment(kind);
+  const item = tasting ? field(form, "offer.item") : "";
+  const category = tasting ? field(form, "offer.category") : "";
+  const audienceSize = tasting ? numberField(form, "offer.audienceSize") : undefined;
+  const minScore = tasting ? numberField(form, "offer.minScore") : undefined;
   const holdoutPercent = numberField(form, "holdoutPercent");
   const attributionHours = numberField(form, "attributionHours");
   const leadMinutes = broadcast ? undefined : numberField(form, "leadMinutes");
@@ -162,6 +173,10 @@ export function formToInput(form: CampaignForm, timeZone: string): { input: Reco
       type: field(form, "offer.type"),
       link: field(form, "offer.link"),
       discount: percentOff === undefined ? null : { percentOff },
+      ...(item === "" ? {} : { item }),
+      ...(category === "" ? {} : { category }),
+      ...(audienceSize === undefined ? {} : { audienceSize }),
+      ...(minScore === undefined ? {} : { minScore }),
     },
     ...(holdoutPercent === undefined ? {} : { holdoutPercent }),
     ...(attributionHours === undefined ? {} : { attributionHours }),
@@ -193,10 +208,12 @@ export async function authorCampaign(db: Database, shop: string, form: CampaignF
       issues.push(...error.issues.filter((issue) => !issues.some((known) => known.path === issue.path)));
     }
   }
-  if (typeof input.segmentId === "string") {
+  // Only an id the definition accepted is looked up: a hostile one (NUL, …) is already named, and the database would refuse it.
+  if (typeof input.segmentId === "string" && !issues.some((issue) => issue.path === "segmentId")) {
     const segment = await db.segment.findUnique({ where: { shop_id: { shop, id: input.segmentId } }, select: { id: true } });
     if (!segment) issues.push({ path: "segmentId", message: `there is no segment "${input.segmentId}" in this shop; pick one of the list` });
   }
+  if (definition) issues.push(...(await tastingOfferIssues(db, shop, definition.offer)));
   if (issues.length > 0 || !definition) return { ok: false, issues: issues.length > 0 ? issues : [{ path: "", message: "the campaign could not be read" }] };
 
   const replay = await sameCampaign(db, shop, options.id, definition);

@@ -4,6 +4,7 @@ import { assertNever } from "../lib/assert-never";
 import type { Runtime } from "../runtime.server";
 import { parseCampaignDefinition, type CampaignDefinition } from "./definition";
 import { scheduleCampaignRuns, unscheduleCampaignRuns } from "./jobs.server";
+import { checkTastingOffer, tastingColumns } from "./tasting.server";
 
 /**
  * Campaigns of a shop: create and edit drafts, schedule, pause, resume.
@@ -98,6 +99,7 @@ export function definitionColumns(definition: CampaignDefinition) {
           type: definition.offer.type,
           link: definition.offer.link,
           discount: definition.offer.discount ? { percentOff: definition.offer.discount.percentOff, validHours: definition.offer.discount.validHours } : null,
+          ...(definition.offer.tasting ? tastingColumns(definition.offer.tasting) : {}),
         }
       : {},
     holdoutPercent: definition.holdoutPercent,
@@ -120,6 +122,7 @@ export const RESERVED_CAMPAIGN_IDS: readonly string[] = ["new"];
  */
 export async function createCampaign(db: Database, shop: string, input: unknown, options: { id?: string } = {}): Promise<CampaignRecord> {
   const definition = parseCampaignDefinition(input);
+  await checkTastingOffer(db, shop, definition.offer);
   if (options.id !== undefined && !CAMPAIGN_ID.test(options.id)) throw new CampaignStateError(`campaign id must be 1–64 letters, digits, - or _ (got ${JSON.stringify(options.id)})`);
   if (options.id !== undefined && RESERVED_CAMPAIGN_IDS.includes(options.id)) throw new CampaignStateError(`campaign id "${options.id}" is reserved (the admin's page for creating a campaign); choose another`);
   if (definition.template && options.id !== undefined && options.id !== definition.template) {
@@ -180,6 +183,7 @@ export async function listCampaigns(db: Database, shop: string): Promise<Campaig
 export async function updateCampaign(db: Database, shop: string, campaignId: string, input: unknown): Promise<CampaignRecord> {
   const current = await getCampaign(db, shop, campaignId);
   const definition = parseCampaignDefinition(input);
+  await checkTastingOffer(db, shop, definition.offer);
   if (definition.kind !== current.kind) throw new CampaignStateError(`campaign ${campaignId} is a ${current.kind} campaign; its kind cannot change`);
   if (definition.template !== current.template) throw new CampaignStateError(`campaign ${campaignId} words the ${current.template} message; its template cannot change`);
   const editable = current.kind === "transactional" ? (CAMPAIGN_STATUSES as readonly CampaignStatus[]) : (["draft"] as const);

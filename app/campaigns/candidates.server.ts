@@ -4,6 +4,7 @@ import { assertNever } from "../lib/assert-never";
 import type { CampaignRecord } from "./campaigns.server";
 import type { Candidate } from "./decision";
 import { addDays } from "./local-clock";
+import { rankTastingAudience } from "./tasting.server";
 
 /**
  * Who a run considers: members (customers with a Member row, whatever its
@@ -15,6 +16,13 @@ import { addDays } from "./local-clock";
  * - segment-entry: stays in the segment that began at or after the campaign
  *   started and are still open (a member who already left it is not invited);
  * - broadcast: the segment's current members;
+ * - a tasting offer that names its item (segment-entry or broadcast): of
+ *   those, the ones most likely to want to taste it (rankTastingAudience),
+ *   best first, at most `audienceSize` over the campaign's life (every member
+ *   decided so far counts, held out or skipped alike) — a broadcast's
+ *   audience is exactly the segment's top N, a segment-entry campaign's the
+ *   best of those who have entered by each run. The others are not candidates
+ *   at all; the holdout is drawn among the chosen, as for any campaign;
  * - second-visit: one visit so far, whose predicted window (MemberFeature
  *   dueFrom–dueUntil, else first visit + the cohort's median gap, once to
  *   twice that) opens by tomorrow and has not closed;
@@ -45,6 +53,23 @@ export async function selectCandidates(
     case "broadcast": {
       const segmentId = campaign.segmentId ?? "";
       const entered = campaign.kind === "segment-entry" ? Prisma.sql`AND s."enteredAt" >= ${options.since}::timestamp` : Prisma.empty;
+      const tasting = campaign.offer?.tasting;
+      if (tasting) {
+        const decided = await db.campaignRecipient.count({ where: { shop, campaignId: id } });
+        const room = Math.min(limit, tasting.audienceSize === null ? limit : tasting.audienceSize - decided);
+        if (room <= 0) return [];
+        const inSegment = await db.$queryRaw<Array<{ customerId: string }>>`
+          SELECT DISTINCT s."customerId" FROM "SegmentMembership" s
+          WHERE s.shop = ${shop} AND s."segmentId" = ${segmentId} AND s."exitedAt" IS NULL ${entered}
+            AND ${fresh(Prisma.sql`s."customerId"`)}`;
+        const open = new Set(inSegment.map((row) => row.customerId));
+        if (open.size === 0) return [];
+        const ranked = await rankTastingAudience(db, shop, id, tasting);
+        return ranked
+          .filter((member) => open.has(member.customerId))
+          .slice(0, room)
+          .map((member) => ({ customerId: member.customerId, dueFrom: null, dueUntil: null }));
+      }
       return db.$queryRaw<CandidateRow[]>`
         SELECT DISTINCT s."customerId", NULL::date AS "dueFrom", NULL::date AS "dueUntil"
         FROM "SegmentMembership" s

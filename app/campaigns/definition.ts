@@ -31,6 +31,9 @@ export const CAMPAIGN_LIMITS = {
   maxAttributionHours: 720,
   maxLeadMinutes: 720,
   maxWeight: 1_000,
+  /** The tasting ranking reads at most this many members (app/recommend/tasting.server.ts). */
+  maxAudienceSize: 100_000,
+  maxSimilarItems: 50,
 } as const;
 
 export interface Variant {
@@ -49,11 +52,31 @@ export interface Discount {
   validHours: number;
 }
 
+/**
+ * Who a tasting invitation goes to (issue 9): the segment's members ranked by
+ * how likely they are to want to taste the new item (app/recommend/tasting.server.ts),
+ * the best `audienceSize` of them and/or those scoring at least `minScore`.
+ */
+export interface TastingOffer {
+  /** The new item: a SKU (an item key) or a variant id. */
+  item: string;
+  /** Its category when the shop does not know it yet (a new item has no product type in RecommendItem). */
+  category: string | null;
+  /** Items it is like (SKUs or variant ids). */
+  similarTo: string[];
+  /** At most this many members over the campaign's life; null = no cap. */
+  audienceSize: number | null;
+  /** Only members scoring at least this (0–1: share of visits with a like item × P(still a regular)); null = any score above 0. */
+  minScore: number | null;
+}
+
 export interface Offer {
   type: OfferType;
   /** The deep link of the invitation; a variant without its own url uses it. */
   link: string;
   discount: Discount | null;
+  /** A tasting offer that names its item; absent = the segment's members as they are (and every other offer, read as before). */
+  tasting?: TastingOffer;
 }
 
 export interface CampaignDefinition {
@@ -94,8 +117,13 @@ const VARIANT_ID = /^[a-z0-9][a-z0-9-]{0,31}$/;
  * /pages/order-ahead): the push layer keeps customers on the shop, so a
  * notification can never lead anywhere else (app/push/payload.ts).
  */
+/** PostgreSQL text cannot hold NUL, and half a UTF-16 pair would be stored as another character. */
+const storable = (text: string) => !text.includes("\u0000") && !/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(text);
+const UNSTORABLE = "must not contain the NUL character or half of a UTF-16 pair";
+
 export const deepLink = z
   .string({ error: "must be a storefront path such as /products/oat-latte" })
+  .refine(storable, UNSTORABLE)
   .trim()
   .min(1, "must not be empty")
   .max(CAMPAIGN_LIMITS.maxUrlChars, `must be at most ${CAMPAIGN_LIMITS.maxUrlChars} characters`)
@@ -116,6 +144,7 @@ const instant = (field: string) => {
 const text = (field: string, max: number) =>
   z
     .string({ error: `${field} must be text` })
+    .refine(storable, `${field} ${UNSTORABLE}`)
     .trim()
     .min(1, `${field} must not be empty`)
     .max(max, `${field} must be at most ${max} characters`);
@@ -139,13 +168,38 @@ const discountInput = z.strictObject(
   { error: (issue) => (issue.code === "unrecognized_keys" ? `unknown field ${issue.keys.join(", ")} (a discount has percentOff, validHours)` : "discount must be { percentOff, validHours? }") },
 );
 
+const itemRef = (field: string) =>
+  z
+    .string({ error: `${field} must be text (a SKU or a variant id)` })
+    .refine(storable, `${field} ${UNSTORABLE}`)
+    .trim()
+    .min(1, `${field} must not be empty`)
+    .max(200, `${field} must be at most 200 characters`);
+
 const offerInput = z.strictObject(
   {
     type: z.enum(OFFER_TYPES, { error: `type must be one of ${OFFER_TYPES.join(", ")}` }),
     link: deepLink,
     discount: discountInput.nullish(),
+    item: itemRef("item").nullish(),
+    category: itemRef("category").nullish(),
+    similarTo: z
+      .array(itemRef("each similar item"), { error: "similarTo must be a list of SKUs or variant ids" })
+      .max(CAMPAIGN_LIMITS.maxSimilarItems, `similarTo can hold at most ${CAMPAIGN_LIMITS.maxSimilarItems} items`)
+      .nullish(),
+    audienceSize: wholeNumber("audienceSize", 1, CAMPAIGN_LIMITS.maxAudienceSize).nullish(),
+    minScore: z
+      .number({ error: "minScore must be a number" })
+      .gt(0, "minScore must be above 0 and at most 1 (a share of visits × P(still a regular))")
+      .max(1, "minScore must be above 0 and at most 1 (a share of visits × P(still a regular))")
+      .nullish(),
   },
-  { error: (issue) => (issue.code === "unrecognized_keys" ? `unknown field ${issue.keys.join(", ")} (an offer has type, link, discount)` : "offer must be { type, link, discount? }") },
+  {
+    error: (issue) =>
+      issue.code === "unrecognized_keys"
+        ? `unknown field ${issue.keys.join(", ")} (an offer has type, link, discount; a tasting also item, category, similarTo, audienceSize, minScore)`
+        : "offer must be { type, link, discount?, item?, category?, similarTo?, audienceSize?, minScore? }",
+  },
 );
 
 export const campaignInput = z.strictObject(
@@ -196,6 +250,16 @@ export function parseCampaignDefinition(input: unknown): CampaignDefinition {
   if (kind === "broadcast" && !value.startsAt) add("startsAt", "a broadcast needs the time to send it");
   if (value.startsAt && value.endsAt && value.endsAt <= value.startsAt) add("endsAt", "must be after startsAt");
 
+  const given = value.offer;
+  if (given) {
+    const tastingFields = (["item", "category", "similarTo", "audienceSize", "minScore"] as const).filter((name) => given[name] !== undefined && given[name] !== null);
+    if (given.type !== "tasting") for (const name of tastingFields) add(`offer.${name}`, `only a tasting offer has ${name}`);
+    else if (!given.item) for (const name of tastingFields) add(`offer.${name}`, `${name} shapes a tasting's audience: give the new item too (offer.item, a SKU or variant id)`);
+    if (given.type === "tasting" && given.item && !(kind === "segment-entry" || kind === "broadcast")) {
+      add("offer.item", `a ${kind} campaign chooses its members itself; a tasting audience is taken from a segment (segment-entry or broadcast)`);
+    }
+  }
+
   const ids = new Set<string>();
   value.variants.forEach((variant, index) => {
     if (ids.has(variant.id)) add(`variants[${index}].id`, `"${variant.id}" is used twice`);
@@ -208,6 +272,17 @@ export function parseCampaignDefinition(input: unknown): CampaignDefinition {
         type: value.offer.type,
         link: value.offer.link,
         discount: value.offer.discount ? { percentOff: value.offer.discount.percentOff, validHours: value.offer.discount.validHours ?? value.attributionHours } : null,
+        ...(value.offer.item
+          ? {
+              tasting: {
+                item: value.offer.item,
+                category: value.offer.category ?? null,
+                similarTo: [...new Set(value.offer.similarTo ?? [])],
+                audienceSize: value.offer.audienceSize ?? null,
+                minScore: value.offer.minScore ?? null,
+              },
+            }
+          : {}),
       }
     : null;
   const template = value.template ?? null;

@@ -4,6 +4,7 @@ import { shopLocalText } from "./authoring.server";
 import { allowedChanges, getCampaign, type CampaignChange } from "./campaigns.server";
 import type { Offer, Variant } from "./definition";
 import { campaignResults, type CampaignResults } from "./results.server";
+import { describeTastingAudience, findTastingItem } from "./tasting.server";
 
 /** A campaign's page in the admin: its setup in shop time, what can be done to it now, and its results. */
 export interface CampaignPage {
@@ -15,6 +16,8 @@ export interface CampaignPage {
     segment: { id: string; name: string; memberCount: number } | null;
     variants: Variant[];
     offer: Offer | null;
+    /** Who a tasting that names its item goes to, in words; null for every other campaign. */
+    audience: string | null;
     /** Shop-local "2026-03-12 08:00", or null. */
     startsAt: string | null;
     endsAt: string | null;
@@ -32,6 +35,9 @@ export async function campaignPage(db: Database, shop: string, campaignId: strin
     campaign.segmentId ? db.segment.findUnique({ where: { shop_id: { shop, id: campaign.segmentId } }, select: { id: true, name: true, memberCount: true } }) : null,
     campaignResults(db, shop, campaignId),
   ]);
+  const tasting = campaign.offer?.tasting ?? null;
+  const item = tasting ? await findTastingItem(db, shop, tasting.item) : null;
+  const audience = tasting ? describeTastingAudience(tasting, item ? item.title : tasting.item, segment?.name ?? null) : null;
   const local = (instant: Date | null) => (instant ? shopLocalText(instant, timezone).replace("T", " ") : null);
   return {
     setup: {
@@ -42,6 +48,7 @@ export async function campaignPage(db: Database, shop: string, campaignId: strin
       segment,
       variants: campaign.variants,
       offer: campaign.offer,
+      audience,
       startsAt: local(campaign.startsAt),
       endsAt: local(campaign.endsAt),
       leadMinutes: campaign.leadMinutes,

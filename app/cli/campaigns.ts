@@ -88,7 +88,10 @@ export function registerCampaignCommands(program: Command, loadConfig: () => Con
 
   campaigns
     .command("create")
-    .description("author a campaign from a JSON file (kind, segmentId, variants, offer, holdoutPercent, ...); it starts as a draft")
+    .description(
+      "author a campaign from a JSON file (kind, segmentId, variants, offer, holdoutPercent, ...); it starts as a draft. " +
+        'A tasting offer may name its new item and audience: "offer": { "type": "tasting", "link": "/products/fig-tart", "item": "FIG-TART", "audienceSize": 120, "minScore": 0.2 }',
+    )
     .argument("<file>", "the campaign definition (JSON)")
     .requiredOption("--shop <domain>", "the shop's *.myshopify.com domain")
     .option("--id <id>", "a readable id for it, e.g. thursday-tasting (default: a random one)")
@@ -97,7 +100,15 @@ export function registerCampaignCommands(program: Command, loadConfig: () => Con
       const shop = parseShop(options.shop);
       const id = options.id === undefined ? undefined : parseId(options.id);
       const input = await readJson(file);
-      const campaign = await withDatabase(loadConfig(), (db) => createCampaign(db, shop, input, id === undefined ? {} : { id }));
+      const campaign = await withDatabase(loadConfig(), async (db) => {
+        // The segment must be one of this shop's, as the admin's form requires (app/campaigns/authoring.server.ts):
+        // another shop's segment id would otherwise be stored on this shop's campaign.
+        const segmentId = typeof input === "object" && input !== null && "segmentId" in input ? input.segmentId : null;
+        if (typeof segmentId === "string" && !(await db.segment.findUnique({ where: { shop_id: { shop, id: segmentId } }, select: { id: true } }))) {
+          throw new CliInputError(`there is no segment "${segmentId}" in ${shop}`);
+        }
+        return createCampaign(db, shop, input, id === undefined ? {} : { id });
+      });
       console.log(options.json ? JSON.stringify(campaign, null, 2) : `Created ${describe(campaign)}.\nStart it with: regulars campaigns schedule ${campaign.id} --shop ${shop}`);
     });
 

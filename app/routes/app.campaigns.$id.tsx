@@ -99,6 +99,7 @@ export default function CampaignResultsPage() {
                   ? `Sends at ${setup.startsAt ?? "–"} (${setup.timezone}).`
                   : `${setup.startsAt ? `From ${setup.startsAt}` : "From when it is scheduled"}${setup.endsAt ? ` until ${setup.endsAt}` : ""} (${setup.timezone}), ${setup.leadMinutes} minutes before each member's usual visit.`}
               </Text>
+              {setup.audience && <Text as="p">Audience: {setup.audience}.</Text>}
               {setup.offer && (
                 <Text as="p">
                   Offer: {setup.offer.type} at {setup.offer.link}

@@ -67,6 +67,10 @@ const INITIAL: Record<string, string> = {
   "offer.type": "tasting",
   "offer.link": "",
   "offer.discount.percentOff": "",
+  "offer.item": "",
+  "offer.category": "",
+  "offer.audienceSize": "",
+  "offer.minScore": "",
   startsAt: "",
   endsAt: "",
 };
@@ -125,7 +129,7 @@ export default function NewCampaignPage() {
     submit(form, { method: "post" });
   };
 
-  const placed = new Set(["name", "kind", "segmentId", "offer", "offer.type", "offer.link", "offer.discount", "offer.discount.percentOff", "holdoutPercent", "attributionHours", "startsAt"]);
+  const placed = new Set(["name", "kind", "segmentId", "offer", "offer.type", "offer.link", "offer.discount", "offer.discount.percentOff", "offer.item", "offer.category", "offer.similarTo", "offer.audienceSize", "offer.minScore", "holdoutPercent", "attributionHours", "startsAt"]);
   if (!broadcast) for (const path of ["leadMinutes", "endsAt"]) placed.add(path);
   for (const index of variantIndexes) for (const part of ["", ".title", ".body", ".url", ".weight"]) placed.add(`variants[${index}]${part}`);
   const unplaced = issues.filter((issue) => !placed.has(issue.path));
@@ -135,6 +139,9 @@ export default function NewCampaignPage() {
     ...options.segments.map((segment) => ({ label: `${segment.name} · ${segment.memberCount.toLocaleString("en")} members now`, value: segment.id })),
   ];
   const discount = value("offer.discount.percentOff").trim() !== "";
+  const tastingAudience = segmentKind && value("offer.type") === "tasting";
+  const itemOptions = [{ label: "No item: everyone in the segment", value: "" }, ...options.tastingItems];
+  const itemTitle = options.tastingItems.find((choice) => choice.value === value("offer.item"))?.label.split(" · ")[0] ?? value("offer.item");
 
   return (
     <Page
@@ -263,6 +270,52 @@ export default function NewCampaignPage() {
                   />
                   <TextField label="Link" value={value("offer.link")} onChange={set("offer.link")} autoComplete="off" placeholder="/products/oat-latte" helpText="A page of your storefront." error={error("offer.link") ?? error("offer")} />
                 </FormLayout.Group>
+                {tastingAudience && (
+                  <BlockStack gap="200">
+                    <Select
+                      label="New item to taste (optional)"
+                      options={itemOptions}
+                      value={value("offer.item")}
+                      onChange={set("offer.item")}
+                      helpText="Invite only the segment's members most likely to want to taste it: those whose visits hold items of its category, weighted by how likely they are still regulars. Members who have had it are left out."
+                      error={error("offer.item")}
+                    />
+                    {value("offer.item") !== "" && (
+                      <>
+                        <FormLayout.Group>
+                          <TextField
+                            label="Audience size (optional)"
+                            type="number"
+                            suffix="members at most"
+                            value={value("offer.audienceSize")}
+                            onChange={set("offer.audienceSize")}
+                            autoComplete="off"
+                            helpText={`Empty = every member with some liking for ${itemTitle}. The holdout is drawn among them.`}
+                            error={error("offer.audienceSize")}
+                          />
+                          <TextField
+                            label="Minimum score (optional)"
+                            type="number"
+                            value={value("offer.minScore")}
+                            onChange={set("offer.minScore")}
+                            autoComplete="off"
+                            helpText="0–1: the share of their visits with a like item × the chance they are still a regular."
+                            error={error("offer.minScore")}
+                          />
+                        </FormLayout.Group>
+                        <TextField
+                          label="Category (optional)"
+                          value={value("offer.category")}
+                          onChange={set("offer.category")}
+                          autoComplete="off"
+                          placeholder="pastry"
+                          helpText="Needed when the shop has no product type for the item yet (a new item not sold so far)."
+                          error={error("offer.category") ?? error("offer.similarTo")}
+                        />
+                      </>
+                    )}
+                  </BlockStack>
+                )}
                 <TextField
                   label="Discount (optional)"
                   type="number"
