@@ -1,5 +1,6 @@
 import { requireEncryptionKey } from "../config.server";
 import type { Database } from "../db/prisma.server";
+import { shopLog } from "../lib/log.server";
 import { SecretDecryptionError } from "../lib/secret-box.server";
 import { getRuntime } from "../runtime.server";
 import { openCardSecret } from "./cards.server";
@@ -38,7 +39,7 @@ export async function resolveCardCode(db: Database, shop: string, code: string, 
   } catch (error) {
     // A card sealed under another APP_ENCRYPTION_KEY cannot be checked: as good as unknown, and worth a log line.
     if (error instanceof SecretDecryptionError) {
-      console.warn(`member card ${shop}/${card.ref}: ${error.message}`);
+      shopLog(shop).warn({ cardRef: card.ref, err: error.message }, "member card sealed under another application key");
       return refuse("unknown");
     }
     throw error;
