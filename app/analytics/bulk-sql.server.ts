@@ -66,17 +66,45 @@ export function memberLockKeySql(shop: string, id: Prisma.Sql): Prisma.Sql {
  * than an upsert of the same rows; else the merge. Should a member update
  * write rows between the check and the insert, the insert fails on a key and
  * the merge runs instead, so the result is the same either way.
+ *
+ * The insert may come in parts (disjoint sets of members), run at once on
+ * separate connections: a large first load is bound by the server's CPU
+ * inserting rows and index entries, which one statement cannot spread over
+ * cores. Each part commits on its own; if any part fails, the merge runs
+ * once all have ended and writes what is missing.
  */
 export async function insertOrMerge<T>(
   db: Database,
   holdsRows: () => Promise<boolean>,
-  statements: { insert: Prisma.Sql; merge: Prisma.Sql },
+  statements: { insert: Prisma.Sql | readonly Prisma.Sql[]; merge: Prisma.Sql },
 ): Promise<T[]> {
   if (await holdsRows()) return runShopWideStatement<T>(db, statements.merge);
-  try {
-    return await runShopWideStatement<T>(db, statements.insert);
-  } catch (error) {
-    if (await holdsRows()) return runShopWideStatement<T>(db, statements.merge);
-    throw error;
+  const parts = Array.isArray(statements.insert) ? statements.insert : [statements.insert];
+  const settled = await Promise.allSettled(parts.map((part) => runShopWideStatement<T>(db, part)));
+  const failed = settled.find((result) => result.status === "rejected");
+  if (!failed) return settled.flatMap((result) => (result.status === "fulfilled" ? result.value : []));
+  if (await holdsRows()) return runShopWideStatement<T>(db, statements.merge);
+  throw failed.reason;
+}
+
+/** One of `of` disjoint parts of a shop's members, by a hash of the customer id (`of`: 1 or 2, from `firstLoadParts`). */
+export interface LoadPart {
+  part: number;
+  of: number;
+}
+
+const embedded = new WeakMap<Database, Promise<boolean>>();
+
+/**
+ * How many parts a first load is split into: 2 on a PostgreSQL server, 1 on
+ * the embedded database (one connection at a time, so parts would only queue).
+ */
+export async function firstLoadParts(db: Database): Promise<number> {
+  let known = embedded.get(db);
+  if (!known) {
+    known = db.$queryRaw<Array<{ version: string }>>`SELECT version()`.then((rows) => rows[0]?.version.includes("PGlite") ?? false);
+    embedded.set(db, known);
+    known.catch(() => embedded.delete(db));
   }
+  return (await known) ? 1 : 2;
 }

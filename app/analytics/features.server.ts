@@ -1,7 +1,7 @@
 import { Prisma } from "../db/generated/client";
 import type { Database } from "../db/prisma.server";
 import { customerScope } from "./scope";
-import { insertOrMerge, runForMembers, type MergeCounts } from "./bulk-sql.server";
+import { firstLoadParts, insertOrMerge, runForMembers, type LoadPart, type MergeCounts } from "./bulk-sql.server";
 
 export interface RecomputeFeaturesOptions {
   /** Recompute only these customers' features (the incremental path); all of the shop's when absent. */
@@ -37,14 +37,14 @@ export async function recomputeFeatures(db: Database, shop: string, opts: Recomp
   if (scope.kind === "some") {
     rows = await runForMembers<MergeCounts>(db, shop, scope.ids, featureMergeSql(shop, scope.ids));
   } else {
+    const parts = await firstLoadParts(db);
     rows = await insertOrMerge<MergeCounts>(db, async () => (await db.memberFeature.findFirst({ where: { shop }, select: { shop: true } })) !== null, {
-      insert: featureInsertSql(shop),
+      insert: Array.from({ length: parts }, (_, part) => featureInsertSql(shop, { part, of: parts })),
       merge: featureMergeSql(shop, null),
     });
   }
-  const row = rows[0];
-  if (!row) throw new Error(`feature recompute for ${shop} returned no summary row`);
-  return { members: row.fresh, written: row.written, removed: row.removed };
+  if (rows.length === 0) throw new Error(`feature recompute for ${shop} returned no summary row`);
+  return rows.reduce((sum, row) => ({ members: sum.members + row.fresh, written: sum.written + row.written, removed: sum.removed + row.removed }), { members: 0, written: 0, removed: 0 });
 }
 
 const FEATURE_COLUMNS = [
@@ -74,8 +74,12 @@ function columns(alias: string): Prisma.Sql {
 }
 
 /** Each member's features as the visits make them now (CTE `fresh`). */
-function freshFeaturesSql(shop: string, customerIds: string[] | null): Prisma.Sql {
-  const visitScope = customerIds ? Prisma.sql`AND "customerId" = ANY(${customerIds}::text[])` : Prisma.empty;
+function freshFeaturesSql(shop: string, customerIds: string[] | null, slice?: LoadPart): Prisma.Sql {
+  const visitScope = customerIds
+    ? Prisma.sql`AND "customerId" = ANY(${customerIds}::text[])`
+    : slice && slice.of > 1
+      ? Prisma.sql`AND (hashtext("customerId") & ${slice.of - 1}::int) = ${slice.part}::int`
+      : Prisma.empty;
   return Prisma.sql`
     visits AS (
       SELECT "customerId", "localDate", spend, "localMinute", pos, web, pickup,
@@ -117,10 +121,13 @@ function freshFeaturesSql(shop: string, customerIds: string[] | null): Prisma.Sq
     )`;
 }
 
-/** A shop's first recompute: nothing to compare with, so the rows are inserted in key order. */
-function featureInsertSql(shop: string): Prisma.Sql {
+/**
+ * A shop's first recompute: nothing to compare with, so the rows are inserted
+ * in key order, in parts run at once on a PostgreSQL server (as the visits).
+ */
+function featureInsertSql(shop: string, slice?: LoadPart): Prisma.Sql {
   return Prisma.sql`
-    WITH ${freshFeaturesSql(shop, null)},
+    WITH ${freshFeaturesSql(shop, null, slice)},
     written AS (
       INSERT INTO "MemberFeature" (shop, "customerId", ${columns("")}, "computedAt")
       SELECT ${shop}, "customerId", ${columns("")}, now() FROM fresh ORDER BY "customerId"

@@ -2,7 +2,7 @@ import { Prisma } from "../db/generated/client";
 import type { Database } from "../db/prisma.server";
 import { shopAnalyticsSettings, type AnalyticsSettings, type DaypartSetting } from "./dayparts";
 import { customerScope } from "./scope";
-import { insertOrMerge, runForMembers, type MergeCounts } from "./bulk-sql.server";
+import { firstLoadParts, insertOrMerge, runForMembers, type LoadPart, type MergeCounts } from "./bulk-sql.server";
 import { membersWithAliases, shopHasAliases } from "../merges/aliases.server";
 
 export interface RebuildVisitsOptions {
@@ -50,14 +50,14 @@ export async function rebuildVisits(db: Database, shop: string, opts: RebuildVis
     rows = await runForMembers<MergeCounts>(db, shop, members, visitMergeSql(shop, settings, members));
   } else {
     const aliased = await shopHasAliases(db, shop);
+    const parts = await firstLoadParts(db);
     rows = await insertOrMerge<MergeCounts>(db, async () => (await db.visit.findFirst({ where: { shop }, select: { shop: true } })) !== null, {
-      insert: visitInsertSql(shop, settings, aliased),
+      insert: Array.from({ length: parts }, (_, part) => visitInsertSql(shop, settings, aliased, { part, of: parts })),
       merge: visitMergeSql(shop, settings, null, aliased),
     });
   }
-  const row = rows[0];
-  if (!row) throw new Error(`visit rebuild for ${shop} returned no summary row`);
-  return { visits: row.fresh, written: row.written, removed: row.removed };
+  if (rows.length === 0) throw new Error(`visit rebuild for ${shop} returned no summary row`);
+  return rows.reduce((sum, row) => ({ visits: sum.visits + row.fresh, written: sum.written + row.written, removed: sum.removed + row.removed }), { visits: 0, written: 0, removed: 0 });
 }
 
 const VISIT_COLUMNS = Prisma.raw(
@@ -76,9 +76,13 @@ const ON_VISIT_CONFLICT = Prisma.raw(`ON CONFLICT (shop, "customerId", "localDat
  * CustomerAlias; a customer list must then hold every customer whose orders
  * make its members' visits (`membersWithAliases`).
  */
-function freshVisitsSql(shop: string, settings: AnalyticsSettings, customerIds: string[] | null, aliased: boolean): Prisma.Sql {
-  const orderScope = customerIds ? Prisma.sql`AND o."customerId" = ANY(${customerIds}::text[])` : Prisma.empty;
+function freshVisitsSql(shop: string, settings: AnalyticsSettings, customerIds: string[] | null, aliased: boolean, slice?: LoadPart): Prisma.Sql {
   const customer = aliased ? Prisma.sql`COALESCE(a."survivorId", o."customerId")` : Prisma.sql`o."customerId"`;
+  const orderScope = customerIds
+    ? Prisma.sql`AND o."customerId" = ANY(${customerIds}::text[])`
+    : slice && slice.of > 1
+      ? Prisma.sql`AND (hashtext(${customer}) & ${slice.of - 1}::int) = ${slice.part}::int`
+      : Prisma.empty;
   const aliasJoin = aliased ? Prisma.sql`LEFT JOIN "CustomerAlias" a ON a.shop = o.shop AND a."customerId" = o."customerId"` : Prisma.empty;
   return Prisma.sql`
     grouped AS (
@@ -114,10 +118,12 @@ function freshVisitsSql(shop: string, settings: AnalyticsSettings, customerIds: 
 /**
  * A shop's first rebuild: nothing to compare with, so the visits are inserted
  * in key order (index inserts stay local; the grouping already sorts by key).
+ * On a PostgreSQL server the load comes in parts run at once (`insertOrMerge`):
+ * until the last part commits, readers see part of the shop's first visits.
  */
-export function visitInsertSql(shop: string, settings: AnalyticsSettings, aliased = false): Prisma.Sql {
+export function visitInsertSql(shop: string, settings: AnalyticsSettings, aliased = false, slice?: LoadPart): Prisma.Sql {
   return Prisma.sql`
-    WITH ${freshVisitsSql(shop, settings, null, aliased)},
+    WITH ${freshVisitsSql(shop, settings, null, aliased, slice)},
     written AS (
       INSERT INTO "Visit" (shop, ${VISIT_COLUMNS})
       SELECT ${shop}, ${VISIT_COLUMNS} FROM fresh ORDER BY ${VISIT_KEY}
