@@ -30,8 +30,18 @@ function debianPostgresBin(): string {
 
 const REDIS_SERVER = process.env.REDIS_SERVER_BIN ?? "redis-server";
 
-/** Why private services cannot start here (a missing binary), or null when they can. */
+/**
+ * Why private services cannot start here (a missing binary), or null when
+ * they can. With FAULT_TESTS_REQUIRED=1 (CI sets it) a missing binary is an
+ * error instead of a skip, so the fault tests cannot pass by not running.
+ */
 export async function privateServicesUnavailable(): Promise<string | null> {
+  const reason = await whyUnavailable();
+  if (reason !== null && process.env.FAULT_TESTS_REQUIRED === "1") throw new Error(`fault tests are required here (FAULT_TESTS_REQUIRED=1) but ${reason}`);
+  return reason;
+}
+
+async function whyUnavailable(): Promise<string | null> {
   for (const binary of ["initdb", "pg_ctl", "postgres"]) {
     if (!existsSync(join(POSTGRES_BIN, binary))) return `no ${binary} in ${POSTGRES_BIN} (set POSTGRES_BIN to PostgreSQL's bin folder)`;
   }
