@@ -1,10 +1,13 @@
 import { randomBytes } from "node:crypto";
+import { Writable } from "node:stream";
 import fc from "fast-check";
-import { describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { cardSealKey } from "../../app/cards/cards.server";
 import { resolveCardCode } from "../../app/cards/code.server";
 import { base32, checkDigits, formatCardCode, hotp, parseCardCode, stepAt, totpAt } from "../../app/cards/totp.server";
 import type { Database } from "../../app/db/prisma.server";
+import type { LogLevel } from "../../app/config.server";
+import { captureLogs, log, setLogLevel } from "../../app/lib/log.server";
 import { sealSecret } from "../../app/lib/secret-box.server";
 
 /**
@@ -134,10 +137,26 @@ describe("resolving a code against the shop's cards", () => {
   it("cannot check a card whose sealed secret was copied from another row (bound to shop and ref): unknown", async () => {
     const copied = { ...rows.get("ABCDEFGH"), secretSealed: sealSecret(cardSealKey(applicationKey), secret, "member-card:rival-cafe.myshopify.com:ABCDEFGH") };
     const tamperedDb = { memberCard: { findUnique: () => Promise.resolve(copied) } } as unknown as Database;
-    const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
-    expect(await resolveCardCode(tamperedDb, SHOP, code, now, applicationKey)).toMatchObject({ ok: false, reason: "unknown" });
-    expect(warn).toHaveBeenCalledOnce();
-    warn.mockRestore();
+    const lines: string[] = [];
+    const restore = captureLogs(
+      new Writable({
+        write(chunk: Buffer | string, _encoding, done) {
+          lines.push(chunk.toString());
+          done();
+        },
+      }),
+    );
+    const level = log.level as LogLevel;
+    setLogLevel("warn");
+    try {
+      expect(await resolveCardCode(tamperedDb, SHOP, code, now, applicationKey)).toMatchObject({ ok: false, reason: "unknown" });
+    } finally {
+      setLogLevel(level);
+      restore();
+    }
+    expect(lines).toHaveLength(1);
+    // pino writes levels as numbers: 40 is warn.
+    expect(JSON.parse(lines[0] ?? "{}")).toMatchObject({ level: 40, shop: SHOP, cardRef: "ABCDEFGH" });
   });
 
   it("refuses a code with any one character changed", async () => {
