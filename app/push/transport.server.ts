@@ -1,10 +1,11 @@
-import { Pool, type Dispatcher } from "undici";
 import { guardedLookup, type EndpointPolicy } from "./endpoint-policy.server";
+import { Http1Origin, type Http1Answer } from "./http1.server";
 
 /**
  * Sends prepared push requests (web-push's `generateRequestDetails`) over
- * keep-alive connections, with one undici `Pool` per push-service origin:
- * one TLS handshake per push-service connection, not per message.
+ * keep-alive connections, with one HTTP/1.1 client per push-service origin
+ * (`Http1Origin`): one TLS handshake per push-service connection, not per
+ * message.
  * Plain-HTTP endpoints exist only for the test receiver (the endpoint policy
  * refuses them otherwise). Every connection resolves its host through the
  * endpoint policy's guarded lookup.
@@ -14,8 +15,8 @@ import { guardedLookup, type EndpointPolicy } from "./endpoint-policy.server";
  * the window has room for it: a push service far away gets as many requests
  * in flight as its round trip needs, a near one (or a sender that is itself
  * the bottleneck) only a few, which is cheaper per request than keeping
- * dozens of them open (docs/decisions/0014-web-push-delivery.md). The pool
- * never holds more connections than the window's maximum, so a request the
+ * dozens of them open (docs/decisions/0014-web-push-delivery.md). The client
+ * opens as many connections as the window's maximum, so a request the
  * window admits goes out at once.
  */
 
@@ -55,7 +56,7 @@ const KEEP_ALIVE_MS = 60_000;
 
 interface Origin {
   window: InFlightWindow;
-  pool: Pool;
+  client: Http1Origin;
 }
 
 export function createPushTransport(
@@ -77,43 +78,35 @@ export function createPushTransport(
         for (const [key, idle] of origins) {
           if (!idle.window.isIdleSince(cutoff)) continue;
           origins.delete(key);
-          idle.pool.close().catch(() => undefined);
+          idle.client.close();
         }
       }
       origin = {
         window: new InFlightWindow({ max: maxWindow }),
-        pool: new Pool(url.origin, {
-          connections: maxWindow,
-          pipelining: 1,
-          keepAliveTimeout: KEEP_ALIVE_MS,
-          keepAliveMaxTimeout: KEEP_ALIVE_MS,
-          // The whole request is held to one deadline (requestDeadlines); undici's own limits only back it up.
-          connect: { lookup, timeout: timeoutMs },
-          headersTimeout: 2 * timeoutMs,
-          bodyTimeout: 2 * timeoutMs,
-        }),
+        // The whole request is held to one deadline (requestDeadlines); the connect timeout only backs it up.
+        client: new Http1Origin(url.origin, { maxConnections: maxWindow, lookup, keepAliveMs: KEEP_ALIVE_MS, connectTimeoutMs: timeoutMs, keepBodyBytes: BODY_CHARS_KEPT * 4 }),
       };
       origins.set(url.origin, origin);
     }
     return origin;
   };
 
-  const request = (pool: Pool, url: URL, prepared: PushRequest): Promise<PushResponse> =>
+  const request = (client: Http1Origin, url: URL, prepared: PushRequest): Promise<PushResponse> =>
     new Promise<PushResponse>((resolve, reject) => {
       const answer = new PushAnswer(resolve, reject, now, deadlines);
       deadlines.watch(answer);
-      pool.dispatch({ origin: url.origin, method: prepared.method as "POST", path: `${url.pathname}${url.search}`, headers: flatHeaders(prepared), body: prepared.body }, answer);
+      answer.abort = client.request(prepared.method, `${url.pathname}${url.search}`, headerList(prepared), prepared.body, answer.settle);
     });
 
   return {
     async send(endpoint, prepare) {
-      const { window, pool } = originFor(endpoint);
+      const { window, client } = originFor(endpoint);
       await window.acquire();
       let started: number | null = null;
       try {
         const prepared = prepare();
         started = performance.now();
-        const response = await request(pool, endpoint, prepared);
+        const response = await request(client, endpoint, prepared);
         window.release({ roundTripMs: performance.now() - started, congested: response.statusCode === 429 || response.statusCode === 503 });
         return response;
       } catch (error) {
@@ -124,26 +117,16 @@ export function createPushTransport(
     },
     close() {
       deadlines.stop();
-      for (const { pool } of origins.values()) pool.destroy().catch(() => undefined);
+      for (const { client } of origins.values()) client.close();
       origins.clear();
     },
   };
 }
 
-/**
- * One request's answer, as undici's dispatch handler: the status, Retry-After
- * and the start of the body of a refusal are kept, a success's body is read
- * and dropped (an unread body holds the connection). Cheaper than
- * `pool.request`, which wraps every answer in a stream.
- */
-class PushAnswer implements Dispatcher.DispatchHandler {
-  private abort: ((reason: Error) => void) | null = null;
-  private expired: Error | null = null;
+/** One request's answer: settles the send once, from the client's answer, its error, or the deadline. */
+class PushAnswer {
+  abort: ((reason: Error) => void) | null = null;
   private settled = false;
-  private statusCode = 0;
-  private retryAfter: string | undefined;
-  private chunks: Buffer[] | null = null;
-  private bytes = 0;
 
   constructor(
     private readonly resolve: (response: PushResponse) => void,
@@ -152,60 +135,32 @@ class PushAnswer implements Dispatcher.DispatchHandler {
     private readonly deadlines: Deadlines,
   ) {}
 
-  /** The deadline passed: fail now, and abort the request once it has a connection if it has none yet. */
+  /** The deadline passed: abort the request (the client then settles it with this error). */
   expire(error: Error): void {
-    this.expired = error;
     if (this.abort) this.abort(error);
-    else this.onError(error);
+    else this.settle(error, null);
   }
 
-  onConnect(abort: (reason?: Error) => void): void {
-    if (this.expired) abort(this.expired);
-    else this.abort = abort;
-  }
-
-  onHeaders(statusCode: number, rawHeaders: Buffer[]): boolean {
-    this.statusCode = statusCode;
-    if (statusCode < 200 || statusCode >= 300) {
-      this.chunks = [];
-      // Retry-After matters only for a refusal.
-      for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
-        if (String(rawHeaders[i]).toLowerCase() === "retry-after") {
-          this.retryAfter = String(rawHeaders[i + 1]);
-          break;
-        }
-      }
-    }
-    return true;
-  }
-
-  onData(chunk: Buffer): boolean {
-    // Enough bytes for BODY_CHARS_KEPT characters of UTF-8, decoded once at the end.
-    if (this.chunks !== null && this.bytes < BODY_CHARS_KEPT * 4) {
-      this.chunks.push(chunk);
-      this.bytes += chunk.length;
-    }
-    return true;
-  }
-
-  onComplete(): void {
+  readonly settle = (error: Error | null, answer: Http1Answer | null): void => {
     if (this.settled) return;
     this.settled = true;
     this.deadlines.forget(this);
-    if (this.chunks === null) {
-      this.resolve({ statusCode: this.statusCode, retryAfterSeconds: null, body: "" });
+    if (error || !answer) {
+      this.reject(error ?? new Error("no answer"));
       return;
     }
-    const body = Buffer.concat(this.chunks).toString("utf8").slice(0, BODY_CHARS_KEPT);
-    this.resolve({ statusCode: this.statusCode, retryAfterSeconds: parseRetryAfter(this.retryAfter, this.now()), body });
-  }
-
-  onError(error: Error): void {
-    if (this.settled) return;
-    this.settled = true;
-    this.deadlines.forget(this);
-    this.reject(error);
-  }
+    if (answer.body.length === 0 && answer.retryAfter === undefined) {
+      this.resolve({ statusCode: answer.statusCode, retryAfterSeconds: null, body: "" });
+      return;
+    }
+    const ok = answer.statusCode >= 200 && answer.statusCode < 300;
+    this.resolve({
+      statusCode: answer.statusCode,
+      // Retry-After matters only for a refusal.
+      retryAfterSeconds: ok ? null : parseRetryAfter(answer.retryAfter, this.now()),
+      body: answer.body.toString("utf8").slice(0, BODY_CHARS_KEPT),
+    });
+  };
 }
 
 type Deadlines = ReturnType<typeof requestDeadlines>;
@@ -249,18 +204,11 @@ function requestDeadlines(timeoutMs: number) {
   };
 }
 
-/** The prepared headers as a flat list (undici adds Host); a Content-Length if they lack one (push services refuse chunked bodies). */
-function flatHeaders(prepared: PushRequest): string[] {
-  const flat: string[] = [];
-  let hasLength = false;
-  for (const name of Object.keys(prepared.headers)) {
-    const lower = name.toLowerCase();
-    if (lower === "host") continue;
-    if (lower === "content-length") hasLength = true;
-    flat.push(name, String(prepared.headers[name]));
-  }
-  if (!hasLength) flat.push("Content-Length", String(prepared.body?.length ?? 0));
-  return flat;
+/** The prepared headers as name-value pairs (the client adds Host and Content-Length). */
+function headerList(prepared: PushRequest): Array<[string, string]> {
+  const list: Array<[string, string]> = [];
+  for (const name of Object.keys(prepared.headers)) list.push([name, String(prepared.headers[name])]);
+  return list;
 }
 
 /** RFC 9110 §10.2.3: delay-seconds or an HTTP-date. Unreadable values count as absent. */
