@@ -94,7 +94,8 @@ export function isPublicAddress(address: string): boolean {
 
 export function isLoopbackAddress(address: string): boolean {
   const family = isIP(address);
-  if (family === 4) return LOOPBACK.check(address, "ipv4");
+  // isIP accepts only dotted decimal without leading zeros, so 127.0.0.0/8 is exactly this prefix (and no BlockList lookup per push).
+  if (family === 4) return address.startsWith("127.");
   if (family === 6) {
     const v4 = embeddedIpv4(address);
     return v4 !== null ? LOOPBACK.check(v4, "ipv4") : LOOPBACK.check(address, "ipv6");

@@ -1,4 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
+import { directRunner } from "../analytics/sql-tx.server";
+import { Prisma } from "../db/generated/client";
 import type { Database } from "../db/prisma.server";
 import type { Runtime } from "../runtime.server";
 import { CLICK_TOKEN_LIFETIME_SECONDS, signClickToken } from "./click-token.server";
@@ -207,7 +209,10 @@ async function sendOne(
   if (!signer) return done("failed", null, `the shop's push key ${row.keyId} is missing`);
 
   const now = clock();
-  const token = signClickToken(sender.clickKey, { shop, deliveryId: row.id, expiresAt: Math.floor(now.getTime() / 1000) + CLICK_TOKEN_LIFETIME_SECONDS });
+  const message = () => {
+    const token = signClickToken(sender.clickKey, { shop, deliveryId: row.id, expiresAt: Math.floor(now.getTime() / 1000) + CLICK_TOKEN_LIFETIME_SECONDS });
+    return JSON.stringify(wireMessage(stored.notification, token));
+  };
   let response: PushResponse;
   try {
     response = await sender.send(
@@ -215,7 +220,7 @@ async function sendOne(
         endpoint: row.endpoint,
         p256dh: row.p256dh,
         auth: row.auth,
-        plaintext: JSON.stringify(wireMessage(stored.notification, token)),
+        message,
         ttlSeconds: row.ttlSeconds,
         urgency: asUrgency(row.urgency),
         topic: row.topic,
@@ -261,24 +266,32 @@ async function loadSigners(db: Database, sender: PushSender, shop: string, rows:
 }
 
 async function dueIds(db: Database, shop: string, now: Date): Promise<string[]> {
-  const rows = await db.$queryRaw<Array<{ id: string }>>`
+  const rows = await directRunner(db).query<{ id: string }>(Prisma.sql`
     SELECT id FROM "PushDelivery"
     WHERE shop = ${shop} AND status = 'queued' AND "scheduledFor" <= ${now}
-    ORDER BY "scheduledFor", id LIMIT ${DUE_PAGE}`;
+    ORDER BY "scheduledFor", id LIMIT ${DUE_PAGE}`);
   return rows.map((row) => row.id);
 }
 
-/** Claims the batch's still-queued, due deliveries (a concurrent drain claims none of the same) with their subscriptions. */
+/**
+ * Claims the batch's still-queued, due deliveries (a concurrent drain claims
+ * none of the same) with their subscriptions. The rows come back as one JSON
+ * text, parsed in one call, which costs the sender less than the driver's
+ * reading of a dozen columns per row.
+ */
 async function claim(db: Database, shop: string, ids: string[], now: Date): Promise<ClaimedDelivery[]> {
-  return db.$queryRaw<ClaimedDelivery[]>`
+  const [result] = await directRunner(db).query<{ rows: string }>(Prisma.sql`
     WITH claimed AS (
       UPDATE "PushDelivery" SET status = 'sending', attempts = attempts + 1, "sentAt" = ${now}
       WHERE shop = ${shop} AND id = ANY(${ids}::text[]) AND status = 'queued' AND "scheduledFor" <= ${now}
       RETURNING id, "subscriptionId", payload, "ttlSeconds", urgency, topic, attempts
     )
-    SELECT c.id, c."subscriptionId", c.payload::text AS payload, c."ttlSeconds", c.urgency, c.topic, c.attempts,
-      s.endpoint, s.p256dh, s.auth, s."keyId", s.status AS "subscriptionStatus"
-    FROM claimed c LEFT JOIN "PushSubscription" s ON s.shop = ${shop} AND s.id = c."subscriptionId"`;
+    SELECT coalesce(json_agg(json_build_object(
+      'id', c.id, 'subscriptionId', c."subscriptionId", 'payload', c.payload::text, 'ttlSeconds', c."ttlSeconds",
+      'urgency', c.urgency, 'topic', c.topic, 'attempts', c.attempts, 'endpoint', s.endpoint, 'p256dh', s.p256dh,
+      'auth', s.auth, 'keyId', s."keyId", 'subscriptionStatus', s.status)), '[]')::text AS rows
+    FROM claimed c LEFT JOIN "PushSubscription" s ON s.shop = ${shop} AND s.id = c."subscriptionId"`);
+  return result ? (JSON.parse(result.rows) as ClaimedDelivery[]) : [];
 }
 
 async function release(db: Database, shop: string, ids: string[]): Promise<void> {
@@ -294,22 +307,18 @@ async function release(db: Database, shop: string, ids: string[]): Promise<void>
  */
 async function record(db: Database, shop: string, results: DeliveryResult[], at: Date): Promise<void> {
   if (results.length === 0) return;
-  const column = <T>(pick: (result: DeliveryResult) => T): T[] => results.map(pick);
-  await db.$executeRaw`
+  for (const result of results) if (result.error !== null) result.error = storableText(result.error);
+  // One JSON parameter (serialized in one call) rather than an array per column.
+  await directRunner(db).execute(Prisma.sql`
     WITH r AS (
-      SELECT * FROM unnest(
-        ${column((r) => r.id)}::text[],
-        ${column((r) => r.status)}::text[],
-        ${column((r) => r.statusCode)}::int[],
-        ${column((r) => r.error)}::text[],
-        ${column((r) => r.retryAt?.toISOString() ?? null)}::timestamptz[]
-      ) AS r(id, status, code, error, retry_at)
+      SELECT * FROM jsonb_to_recordset(${JSON.stringify(results)}::jsonb)
+        AS r(id text, status text, "statusCode" int, error text, "retryAt" timestamptz)
     ), done AS (
-      UPDATE "PushDelivery" d SET status = r.status, "statusCode" = r.code, error = r.error,
+      UPDATE "PushDelivery" d SET status = r.status, "statusCode" = r."statusCode", error = r.error,
         "sentAt" = CASE WHEN r.status = 'sent' THEN ${at}::timestamp ELSE NULL END,
-        "scheduledFor" = COALESCE(r.retry_at AT TIME ZONE 'UTC', d."scheduledFor")
+        "scheduledFor" = COALESCE(r."retryAt" AT TIME ZONE 'UTC', d."scheduledFor")
       FROM r WHERE d.shop = ${shop} AND d.id = r.id AND d.status = 'sending'
-      RETURNING d."subscriptionId", r.status, r.code
+      RETURNING d."subscriptionId", r.status, r."statusCode" AS code
     ), touched AS (
       SELECT "subscriptionId" AS id, bool_or(status = 'sent') AS ok, bool_or(code IN (404, 410)) AS gone
       FROM done GROUP BY 1
@@ -318,7 +327,16 @@ async function record(db: Database, shop: string, results: DeliveryResult[], at:
       "lastSuccessAt" = CASE WHEN t.ok THEN ${at}::timestamp ELSE s."lastSuccessAt" END,
       status = CASE WHEN t.gone AND s.status = 'active' THEN 'expired' ELSE s.status END,
       "expiredAt" = CASE WHEN t.gone AND s.status = 'active' THEN ${at}::timestamp ELSE s."expiredAt" END
-    FROM touched t WHERE s.shop = ${shop} AND s.id = t.id AND (t.ok OR t.gone)`;
+    FROM touched t WHERE s.shop = ${shop} AND s.id = t.id AND (t.ok OR t.gone)`);
+}
+
+/**
+ * Error text as PostgreSQL can store it: no NUL (text cannot hold one) and
+ * no half of a surrogate pair (jsonb refuses one; a push service's text cut
+ * at a character limit can end in one).
+ */
+export function storableText(text: string): string {
+  return text.replace(/\0/g, "").replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, "\uFFFD");
 }
 
 /** Claims left by a drain that died: failed, never retried (the push may have gone out). */

@@ -20,8 +20,12 @@ export interface OutgoingPush {
   endpoint: string;
   p256dh: string;
   auth: string;
-  /** The JSON the service worker receives. */
-  plaintext: string;
+  /**
+   * The JSON the service worker receives, built only once the push
+   * service's window has room (so a batch's waiting pushes hold no
+   * message, click token or encrypted body).
+   */
+  message: () => string;
   ttlSeconds: number;
   urgency: Urgency;
   topic: string | null;
@@ -67,7 +71,7 @@ export function createPushSender(
       const url = checked.url;
       // Encrypted only once the push service's window has room, so no encrypted body waits in a queue.
       return transport.send(url, () => {
-        const details = webpush.generateRequestDetails({ endpoint: push.endpoint, keys: { p256dh: push.p256dh, auth: push.auth } }, push.plaintext, {
+        const details = webpush.generateRequestDetails({ endpoint: push.endpoint, keys: { p256dh: push.p256dh, auth: push.auth } }, push.message(), {
           TTL: push.ttlSeconds,
           urgency: push.urgency,
           contentEncoding: "aes128gcm",

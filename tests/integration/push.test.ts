@@ -298,6 +298,16 @@ describe.each(stackKinds())("web push on $name", (kind) => {
     expect(repost.json).toMatchObject({ subscribed: false, status: "expired" });
   });
 
+  it("stores a refusal whose text holds NUL or is cut inside a character, readably", async () => {
+    const subscription = await subscribed({ customerId: "6800000000810" });
+    receiver.script(subscription.id, { status: 400, text: `bad\0${"x".repeat(195)}\u{1F600} and more` });
+    const { deliveryId } = await enqueuePush(stack.runtime, request({ customerId: "6800000000810" }));
+    const row = await settled(deliveryId);
+    expect(row).toMatchObject({ status: "failed", statusCode: 400, attempts: 1 });
+    // The text is cut at 200 characters, inside the emoji: the half left is replaced, the NUL dropped.
+    expect(row.error).toMatch(new RegExp(`refused the push with 400: bad${"x".repeat(195)}\uFFFD$`));
+  });
+
   it("retries a 429 after its Retry-After, and a 500, then sends once", async () => {
     const subscription = await subscribed({ customerId: "6800000000909" });
     receiver.script(subscription.id, { status: 429, retryAfter: "1" }, { status: 503, retryAfter: "1" });

@@ -50,6 +50,8 @@ export interface RejectedPush {
 export interface ScriptedAnswer {
   status: number;
   retryAfter?: string;
+  /** The answer's body; "scripted STATUS" unless given. */
+  text?: string;
 }
 
 export interface PushReceiver {
@@ -162,7 +164,7 @@ export async function startPushReceiver(options: ReceiverOptions = {}): Promise<
     if (topic !== null && !/^[A-Za-z0-9_-]{1,32}$/.test(topic)) return reject(400, `bad Topic ${topic}`);
     if (header(request, "content-encoding") !== "aes128gcm") return reject(400, "Content-Encoding must be aes128gcm");
     if (scripted) {
-      return answer(response, scripted.status, scripted.retryAfter === undefined ? {} : { "Retry-After": scripted.retryAfter }, `scripted ${scripted.status}`);
+      return answer(response, scripted.status, scripted.retryAfter === undefined ? {} : { "Retry-After": scripted.retryAfter }, scripted.text ?? `scripted ${scripted.status}`);
     }
     let text = "";
     const decrypt = options.decrypt !== false && (decryptOneIn === 1 || Math.random() * decryptOneIn < 1);
