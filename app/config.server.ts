@@ -90,6 +90,12 @@ const envSchema = z.object({
   METRICS_TOKEN: z.preprocess(emptyAsUnset, metricsToken.optional()),
   /** Jobs one worker process runs at once, per queue. */
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(4),
+  /**
+   * How often a worker looks for stalled jobs (their worker died, so their
+   * lock expired) and returns them to the queue. The default is BullMQ's; the
+   * worker-kill tests shorten it so a killed worker's jobs resume sooner.
+   */
+  JOB_STALLED_INTERVAL_MS: z.coerce.number().int().min(500).max(600_000).default(30_000),
   /** How long shutdown waits for in-flight jobs and requests before giving up. */
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(25_000),
   /** Seconds between each shop's heartbeat job. */
@@ -158,6 +164,8 @@ export interface Config {
   database: { kind: "postgres"; url: string } | { kind: "embedded"; dataDir: string; port: number };
   queue: { kind: "redis"; url: string } | { kind: "postgres" };
   workerConcurrency: number;
+  /** JOB_STALLED_INTERVAL_MS: time between a worker's checks for stalled jobs. */
+  jobStalledIntervalMs: number;
   logLevel: LogLevel;
   /** METRICS_TOKEN; null: GET /metrics answers 404. */
   metricsToken: string | null;
@@ -256,6 +264,7 @@ export function parseConfig(env: Record<string, string | undefined>, options: Pa
       : { kind: "embedded", dataDir: e.DATA_DIR, port: e.EMBEDDED_DATABASE_PORT },
     queue: e.REDIS_URL ? { kind: "redis", url: e.REDIS_URL } : { kind: "postgres" },
     workerConcurrency: e.WORKER_CONCURRENCY,
+    jobStalledIntervalMs: e.JOB_STALLED_INTERVAL_MS,
     logLevel: e.LOG_LEVEL ?? defaultLogLevel(e.NODE_ENV),
     metricsToken: e.METRICS_TOKEN ?? null,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,

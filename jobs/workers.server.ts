@@ -25,6 +25,8 @@ export interface WorkerDeps {
   db: Database;
   jobs: JobBackend;
   concurrency: number;
+  /** Time between checks for stalled jobs (a dead worker's); unset: BullMQ's default, 30 s. */
+  stalledIntervalMs?: number;
 }
 
 /** Routes a job to its kind's processor; a kind without a processor fails to compile. */
@@ -64,7 +66,10 @@ export async function processJob(job: Job, deps: WorkerDeps): Promise<unknown> {
 /** Starts one worker per queue, each run timed and its failure logged (./observe.server.ts). Closing them waits for in-flight jobs. */
 export function startWorkers(deps: WorkerDeps): JobWorker[] {
   return QUEUE_NAMES.map((name) =>
-    deps.jobs.worker(name, (job) => observeJob(name, job, () => processJob(job, deps)), { concurrency: deps.concurrency }),
+    deps.jobs.worker(name, (job) => observeJob(name, job, () => processJob(job, deps)), {
+      concurrency: deps.concurrency,
+      ...(deps.stalledIntervalMs === undefined ? {} : { stalledInterval: deps.stalledIntervalMs }),
+    }),
   );
 }
 

@@ -32,7 +32,7 @@ export async function bootstrap(config: Config): Promise<void> {
       mailCapture = await startDemoReports(runtime);
     }
     if (runsWorkers) {
-      workers = startWorkers({ runtime, db: runtime.db, jobs: runtime.jobs, concurrency: config.workerConcurrency });
+      workers = startWorkers({ runtime, db: runtime.db, jobs: runtime.jobs, concurrency: config.workerConcurrency, stalledIntervalMs: config.jobStalledIntervalMs });
       await scheduleAllShops(runtime);
     }
     if (config.role === "web" || config.role === "all") web = await startWebServer(config, runtime);

@@ -19,7 +19,8 @@ if (unavailable) console.warn(`faults-worker-kill: skipped, private PostgreSQL/R
 
 describe.skipIf(unavailable !== null)("killing the worker mid-job (private PostgreSQL + Redis)", () => {
   it("loses and doubles nothing when the worker dies during a campaign send and a webhook drain", async () => {
-    await withFaultStack({ members: 1_200, pushRate: 40 }, async (stack) => {
+    // The killed worker's jobs come back once their lock (30 s) expires, found by a check every 2 s, not 30.
+    await withFaultStack({ members: 1_200, pushRate: 40, stalledIntervalMs: 2_000 }, async (stack) => {
       const first = stack.spawnWorker("worker 1");
       await first.ready;
       const ingest = startIngest(stack, { orders: 1_000, perSecond: 40 });

@@ -46,6 +46,11 @@ export interface FaultStackOptions {
   /** The shop's push rate (PUSH_RATE_PER_SHOP): pushes per second. */
   pushRate: number;
   receiver?: ReceiverOptions;
+  /**
+   * JOB_STALLED_INTERVAL_MS for the workers: how soon a killed worker's jobs
+   * are found (once their lock expires) and resumed. Unset: the default, 30 s.
+   */
+  stalledIntervalMs?: number;
 }
 
 export interface ReceivedCampaignPush {
@@ -99,6 +104,7 @@ export async function startFaultStack(options: FaultStackOptions) {
       PUSH_RATE_PER_SHOP: String(options.pushRate),
       // Lost drains are found again by the heartbeat; as often as the configuration allows.
       HEARTBEAT_INTERVAL_SECONDS: "5",
+      ...(options.stalledIntervalMs === undefined ? {} : { JOB_STALLED_INTERVAL_MS: String(options.stalledIntervalMs) }),
     };
     const spawnRole = (label: string, role: "web" | "worker") => {
       const app = spawnApp({ ...env, ROLE: role });

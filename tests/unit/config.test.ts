@@ -25,6 +25,11 @@ describe("parseConfig", () => {
     expect(config.port).toBe(3000);
     expect(config.role).toBe("all");
     expect(config.shopify.appUrl).toBe("http://127.0.0.1:3000");
+    expect(config.jobStalledIntervalMs).toBe(30_000);
+  });
+
+  it("reads the stalled-job check interval", () => {
+    expect(parseConfig({ DEMO: "1", JOB_STALLED_INTERVAL_MS: "2000" }).jobStalledIntervalMs).toBe(2_000);
   });
 
   it("uses DATABASE_URL and REDIS_URL when set", () => {
@@ -52,6 +57,8 @@ describe("parseConfig", () => {
     [{ ROLE: "cron" }, /ROLE/],
     [{ DEMO: "maybe" }, /DEMO/],
     [{ WORKER_CONCURRENCY: "0" }, /WORKER_CONCURRENCY/],
+    [{ JOB_STALLED_INTERVAL_MS: "0" }, /JOB_STALLED_INTERVAL_MS/],
+    [{ JOB_STALLED_INTERVAL_MS: "soon" }, /JOB_STALLED_INTERVAL_MS/],
   ])("names the variable when %o is malformed", (env, message) => {
     const text = configError({ ...shopifyEnv, ...env });
     expect(text).toMatch(message);
