@@ -1,5 +1,6 @@
 import { Prisma } from "../db/generated/client";
 import type { Database } from "../db/prisma.server";
+import { isEmbeddedDatabase } from "../db/server-kind.server";
 
 // Prisma's 5 s default would abort a large shop's rebuild; an hour bounds a stuck one.
 const SHOP_WIDE_TRANSACTION = { maxWait: 60_000, timeout: 3_600_000 };
@@ -93,18 +94,10 @@ export interface LoadPart {
   of: number;
 }
 
-const embedded = new WeakMap<Database, Promise<boolean>>();
-
 /**
  * How many parts a first load is split into: 2 on a PostgreSQL server, 1 on
  * the embedded database (one connection at a time, so parts would only queue).
  */
 export async function firstLoadParts(db: Database): Promise<number> {
-  let known = embedded.get(db);
-  if (!known) {
-    known = db.$queryRaw<Array<{ version: string }>>`SELECT version()`.then((rows) => rows[0]?.version.includes("PGlite") ?? false);
-    embedded.set(db, known);
-    known.catch(() => embedded.delete(db));
-  }
-  return (await known) ? 1 : 2;
+  return (await isEmbeddedDatabase(db)) ? 1 : 2;
 }

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import type pg from "pg";
 import type { Prisma } from "../db/generated/client";
 import { driverPool, type Database } from "../db/prisma.server";
+import { isEmbeddedDatabase } from "../db/server-kind.server";
 
 /**
  * Raw statements (Prisma.Sql) on a database handle or inside a transaction,
@@ -29,7 +30,6 @@ const PRISMA_TRANSACTION = { maxWait: 60_000, timeout: 600_000 };
 /** Distinct statements one connection keeps prepared; statements beyond are planned each time. */
 const MAX_PREPARED_PER_CONNECTION = 64;
 const prepared = new WeakMap<pg.PoolClient, Set<string>>();
-const embedded = new WeakMap<pg.Pool, Promise<boolean>>();
 
 export interface SqlTransactionOptions {
   /**
@@ -74,7 +74,7 @@ export async function withSqlTransaction<T>(db: Database, work: (tx: SqlRunner) 
       return work(prismaRunner(tx));
     }, PRISMA_TRANSACTION);
   }
-  const canPrepare = !(await isEmbedded(pool));
+  const canPrepare = !(await isEmbeddedDatabase(pool));
   const client = await pool.connect();
   let broken: Error | undefined;
   try {
@@ -111,7 +111,7 @@ export function directRunner(db: Database): SqlRunner {
   if (!pool) return prismaRunner(db);
   const run = async (statement: Prisma.Sql): Promise<pg.QueryResult> => {
     if (pool.ending || pool.ended) throw new Error("the database connection pool is closed");
-    const canPrepare = !(await isEmbedded(pool));
+    const canPrepare = !(await isEmbeddedDatabase(pool));
     const client = await pool.connect();
     let broken: Error | undefined;
     try {
@@ -158,14 +158,4 @@ function driverValue(value: unknown): unknown {
 function utcTimestamp(date: Date): string {
   if (Number.isNaN(date.getTime())) throw new RangeError("cannot send an invalid date to the database");
   return date.toISOString().replace("T", " ").replace("Z", "");
-}
-
-function isEmbedded(pool: pg.Pool): Promise<boolean> {
-  let known = embedded.get(pool);
-  if (!known) {
-    known = pool.query<{ version: string }>("SELECT version()").then((result) => result.rows[0]?.version.includes("PGlite") ?? false);
-    embedded.set(pool, known);
-    known.catch(() => embedded.delete(pool));
-  }
-  return known;
 }

@@ -1,4 +1,5 @@
 import pg from "pg";
+import { servesEmbedded } from "../db/server-kind.server";
 import type { Runtime } from "../runtime.server";
 import { stageModeFor, type StageMode } from "../sync/backfill/staging.server";
 import { customerPayload, orderPayload, refundPayload, toSyncedCustomer, toSyncedOrder, toSyncedRefund } from "./payloads";
@@ -256,6 +257,5 @@ function readSetBased(topic: WebhookTopic, delivery: Delivery): SetBasedDelivery
  */
 async function stageModeOf(client: pg.Client, runtime: Runtime): Promise<StageMode> {
   if (runtime.database.kind === "embedded") return stageModeFor("embedded");
-  const { rows } = await client.query<{ version: string }>("SELECT version()");
-  return stageModeFor(rows[0]?.version.includes("PGlite") ? "embedded" : "postgres");
+  return stageModeFor((await servesEmbedded(client)) ? "embedded" : "postgres");
 }

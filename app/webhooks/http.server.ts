@@ -5,6 +5,7 @@ import { receiveWebhook, type IncomingWebhook, type IntakeResult } from "./intak
 import { DEFAULT_RECORDER_OPTIONS, DeliveryRecorder, type RecorderOptions } from "./record.server";
 import { checkWebhookSignature } from "./signature.server";
 import { log, shopLog } from "../lib/log.server";
+import { servesEmbedded } from "../db/server-kind.server";
 
 export interface WebhookEndpointDeps {
   databaseUrl: string;
@@ -45,7 +46,7 @@ export async function createWebhookEndpoint(deps: WebhookEndpointDeps): Promise<
   // An idle connection that drops is replaced on the next statement; the statement that needed it reports the error.
   pool.on("error", (error) => log.error({ err: error }, "webhook intake connection lost"));
   // DATABASE_URL may point at an embedded database another process serves: ask the server what it is.
-  const recorderOptions: RecorderOptions = { ...options, prepared: !(await isEmbeddedDatabase(pool)) };
+  const recorderOptions: RecorderOptions = { ...options, prepared: !(await servesEmbedded(pool)) };
   const drains = new DrainRequests(deps.requestDrain, { followUpDelayMs: DRAIN_FOLLOW_UP_MS });
   const recorder = new DeliveryRecorder(
     pool,
@@ -75,11 +76,6 @@ export async function createWebhookEndpoint(deps: WebhookEndpointDeps): Promise<
       await pool.end();
     },
   };
-}
-
-async function isEmbeddedDatabase(pool: pg.Pool): Promise<boolean> {
-  const { rows } = await pool.query<{ version: string }>("SELECT version()");
-  return rows[0]?.version.includes("PGlite") ?? false;
 }
 
 function incomingWebhook(request: IncomingMessage): IncomingWebhook {
