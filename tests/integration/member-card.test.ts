@@ -1,4 +1,3 @@
-import { createHmac } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureMemberCard, findLiveCard } from "../../app/cards/cards.server";
 import { exportCustomerData, redactCustomer } from "../../app/compliance/personal-data.server";
@@ -9,6 +8,7 @@ import { setRuntime } from "../../app/runtime.server";
 import { registerInstall } from "../../app/shops/shops.server";
 import { appProxyQuery } from "../../standin/index.ts";
 import { stackKinds, startTestStack, type TestStack } from "../support/stacks";
+import { sessionToken as signedSessionToken, type TokenClaims } from "../support/doors";
 
 // The routes read their configuration (through shopify.server) when first imported: the demo's credentials.
 process.env.DEMO = "1";
@@ -33,26 +33,8 @@ const ADA = "7001";
 const BOB = "7002";
 const CAROL = "7003";
 
-const b64 = (value: object) => Buffer.from(JSON.stringify(value)).toString("base64url");
-
-/** A POS session token as Shopify POS issues it (see pos-pickup-route.test.ts). */
-function sessionToken(claims: { shop?: string; aud?: string; secret?: string } = {}): string {
-  const now = Math.floor(Date.now() / 1000);
-  const header = b64({ alg: "HS256", typ: "JWT" });
-  const payload = b64({
-    iss: `https://${claims.shop ?? SHOP}/admin`,
-    dest: `https://${claims.shop ?? SHOP}`,
-    aud: claims.aud ?? API_KEY,
-    sub: "42",
-    exp: now + 60,
-    nbf: now - 5,
-    iat: now - 5,
-    jti: `jti-${Math.random()}`,
-    sid: "session-1",
-  });
-  const signature = createHmac("sha256", claims.secret ?? API_SECRET).update(`${header}.${payload}`).digest("base64url");
-  return `${header}.${payload}.${signature}`;
-}
+/** A POS session token as Shopify POS issues it, for the demo app this test runs as (tests/support/doors.ts). */
+const sessionToken = (claims: Partial<TokenClaims> = {}) => signedSessionToken({ shop: SHOP, aud: API_KEY, secret: API_SECRET, ...claims });
 
 async function answer(run: () => Promise<Response>): Promise<Response> {
   try {

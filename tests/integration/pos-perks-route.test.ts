@@ -1,8 +1,8 @@
-import { createHmac } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { savePerkProgram } from "../../app/perks/programs.server";
 import { setRuntime } from "../../app/runtime.server";
 import { stackKinds, startTestStack, type TestStack } from "../support/stacks";
+import { sessionToken as signedSessionToken, type TokenClaims } from "../support/doors";
 
 // The route reads its configuration (through shopify.server) when first imported: the demo's credentials.
 process.env.DEMO = "1";
@@ -19,25 +19,8 @@ const API_SECRET = "regulars-demo-api-secret";
 const SHOP = "pos-perk-cafe.myshopify.com";
 const OTHER = "pos-perk-rival.myshopify.com";
 
-const b64 = (value: object) => Buffer.from(JSON.stringify(value)).toString("base64url");
-
-function sessionToken(claims: { shop?: string; aud?: string; secret?: string; exp?: number } = {}): string {
-  const now = Math.floor(Date.now() / 1000);
-  const header = b64({ alg: "HS256", typ: "JWT" });
-  const payload = b64({
-    iss: `https://${claims.shop ?? SHOP}/admin`,
-    dest: `https://${claims.shop ?? SHOP}`,
-    aud: claims.aud ?? API_KEY,
-    sub: "42",
-    exp: claims.exp ?? now + 60,
-    nbf: now - 5,
-    iat: now - 5,
-    jti: `jti-${Math.random()}`,
-    sid: "session-1",
-  });
-  const signature = createHmac("sha256", claims.secret ?? API_SECRET).update(`${header}.${payload}`).digest("base64url");
-  return `${header}.${payload}.${signature}`;
-}
+/** A POS session token as Shopify POS issues it, for the demo app this test runs as (tests/support/doors.ts). */
+const sessionToken = (claims: Partial<TokenClaims> = {}) => signedSessionToken({ shop: SHOP, aud: API_KEY, secret: API_SECRET, ...claims });
 
 async function call(options: { token?: string | null; method?: "GET" | "POST"; customerId?: string; body?: unknown }): Promise<{ status: number; body: Record<string, unknown> | null }> {
   const { token = sessionToken(), method = "GET", customerId, body } = options;

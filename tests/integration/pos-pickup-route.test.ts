@@ -1,8 +1,8 @@
-import { createHmac } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { setRuntime } from "../../app/runtime.server";
 import { createPickupShop } from "../support/pickup-fixtures";
 import { stackKinds, startTestStack, type TestStack } from "../support/stacks";
+import { sessionToken as signedSessionToken, type TokenClaims } from "../support/doors";
 
 // The route reads its configuration (through shopify.server) when first imported: the demo's credentials.
 process.env.DEMO = "1";
@@ -21,25 +21,8 @@ const SHOP = "pos-cafe.myshopify.com";
 const OTHER = "pos-rival.myshopify.com";
 const LOCATION = "1001";
 
-const b64 = (value: object) => Buffer.from(JSON.stringify(value)).toString("base64url");
-
-function sessionToken(claims: { shop?: string; aud?: string; secret?: string; exp?: number; nbf?: number } = {}): string {
-  const now = Math.floor(Date.now() / 1000);
-  const header = b64({ alg: "HS256", typ: "JWT" });
-  const payload = b64({
-    iss: `https://${claims.shop ?? SHOP}/admin`,
-    dest: `https://${claims.shop ?? SHOP}`,
-    aud: claims.aud ?? API_KEY,
-    sub: "42",
-    exp: claims.exp ?? now + 60,
-    nbf: claims.nbf ?? now - 5,
-    iat: now - 5,
-    jti: `jti-${Math.random()}`,
-    sid: "session-1",
-  });
-  const signature = createHmac("sha256", claims.secret ?? API_SECRET).update(`${header}.${payload}`).digest("base64url");
-  return `${header}.${payload}.${signature}`;
-}
+/** A POS session token as Shopify POS issues it, for the demo app this test runs as (tests/support/doors.ts). */
+const sessionToken = (claims: Partial<TokenClaims> = {}) => signedSessionToken({ shop: SHOP, aud: API_KEY, secret: API_SECRET, ...claims });
 
 interface Call {
   token?: string | null;
