@@ -77,6 +77,11 @@ export async function withSqlTransaction<T>(db: Database, work: (tx: SqlRunner) 
   const canPrepare = !(await isEmbeddedDatabase(pool));
   const client = await pool.connect();
   let broken: Error | undefined;
+  // The pool stops listening for a connection's errors while it is lent out: without a listener a lost connection would crash the process.
+  const lost = (error: Error) => {
+    broken = error;
+  };
+  client.on("error", lost);
   try {
     // Simple-query protocol: several statements (no parameters) in one round trip.
     await client.query(["BEGIN", ...settings].join("; "));
@@ -94,6 +99,7 @@ export async function withSqlTransaction<T>(db: Database, work: (tx: SqlRunner) 
     });
     throw error;
   } finally {
+    client.off("error", lost);
     client.release(broken);
   }
 }
@@ -114,13 +120,20 @@ export function directRunner(db: Database): SqlRunner {
     const canPrepare = !(await isEmbeddedDatabase(pool));
     const client = await pool.connect();
     let broken: Error | undefined;
+    // As in withSqlTransaction: a connection lost while lent out must not crash the process.
+    const lost = (error: Error) => {
+      broken = error;
+    };
+    client.on("error", lost);
     try {
       return await client.query(driverQuery(client, statement, canPrepare));
     } catch (error) {
-      // A connection whose statement failed on the wire (not in SQL) is not handed out again.
-      if (!(error instanceof Error && "severity" in error)) broken = error instanceof Error ? error : new Error(String(error));
+      // A connection whose statement failed on the wire, or that the server ended (FATAL), is not handed out again.
+      const severity = error instanceof Error && "severity" in error ? String(error.severity) : null;
+      if (severity === null || severity === "FATAL" || severity === "PANIC") broken = error instanceof Error ? error : new Error(String(error));
       throw error;
     } finally {
+      client.off("error", lost);
       client.release(broken);
     }
   };
