@@ -102,7 +102,8 @@ describe.each(stackKinds())("segment entry triggers its campaigns' decisions on 
     jobs = stack.runtime.jobs;
     for (const shop of [NORTH, SOUTH]) {
       await registerInstall(db, { domain: shop, name: shop, timezone: ZONE, currency: "GBP" });
-      await db.shopSettings.create({ data: { shop, programHoldoutPercent: 0 } });
+      // Quiet hours 6–7 hours after the members' usual visit, so the send time (45 minutes before it) is never in them, whatever the time of day the test runs.
+      await db.shopSettings.create({ data: { shop, programHoldoutPercent: 0, quietStartMinute: (visitMinute + 360) % 1440, quietEndMinute: (visitMinute + 420) % 1440 } });
     }
     const deps = { runtime: stack.runtime, db, jobs, concurrency: 2 };
     workers = (["analytics", "campaigns"] as const).map((queue) => jobs.worker(queue, (job) => processJob(job, deps), { concurrency: 2 }));
