@@ -75,31 +75,43 @@ export async function withSqlTransaction<T>(db: Database, work: (tx: SqlRunner) 
     }, PRISMA_TRANSACTION);
   }
   const canPrepare = !(await isEmbeddedDatabase(pool));
+  return withLentClient(pool, async (client, markBroken) => {
+    try {
+      // Simple-query protocol: several statements (no parameters) in one round trip.
+      await client.query(["BEGIN", ...settings].join("; "));
+      const runner: SqlRunner = {
+        query: async <R>(statement: Prisma.Sql) => (await client.query(driverQuery(client, statement, canPrepare))).rows as R[],
+        execute: async (statement: Prisma.Sql) => (await client.query(driverQuery(client, statement, canPrepare))).rowCount ?? 0,
+      };
+      const result = await work(runner);
+      await client.query("COMMIT");
+      return result;
+    } catch (error) {
+      // A connection that cannot roll back is not handed out again.
+      await client.query("ROLLBACK").catch(markBroken);
+      throw error;
+    }
+  });
+}
+
+/**
+ * Lends `work` a connection of the pool and gives it back afterwards; a
+ * connection lost while lent out, or that `work` marks broken, is dropped
+ * instead of handed out again. The pool stops listening for a connection's
+ * errors while it is lent out, so without the listener here a lost
+ * connection would crash the process.
+ */
+async function withLentClient<T>(pool: pg.Pool, work: (client: pg.PoolClient, markBroken: (error: unknown) => void) => Promise<T>): Promise<T> {
   const client = await pool.connect();
   let broken: Error | undefined;
-  // The pool stops listening for a connection's errors while it is lent out: without a listener a lost connection would crash the process.
-  const lost = (error: Error) => {
-    broken = error;
+  const markBroken = (error: unknown) => {
+    broken = error instanceof Error ? error : new Error(String(error));
   };
-  client.on("error", lost);
+  client.on("error", markBroken);
   try {
-    // Simple-query protocol: several statements (no parameters) in one round trip.
-    await client.query(["BEGIN", ...settings].join("; "));
-    const runner: SqlRunner = {
-      query: async <R>(statement: Prisma.Sql) => (await client.query(driverQuery(client, statement, canPrepare))).rows as R[],
-      execute: async (statement: Prisma.Sql) => (await client.query(driverQuery(client, statement, canPrepare))).rowCount ?? 0,
-    };
-    const result = await work(runner);
-    await client.query("COMMIT");
-    return result;
-  } catch (error) {
-    // A connection that cannot roll back is not handed out again.
-    await client.query("ROLLBACK").catch((rollbackError: unknown) => {
-      broken = rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError));
-    });
-    throw error;
+    return await work(client, markBroken);
   } finally {
-    client.off("error", lost);
+    client.off("error", markBroken);
     client.release(broken);
   }
 }
@@ -118,24 +130,16 @@ export function directRunner(db: Database): SqlRunner {
   const run = async (statement: Prisma.Sql): Promise<pg.QueryResult> => {
     if (pool.ending || pool.ended) throw new Error("the database connection pool is closed");
     const canPrepare = !(await isEmbeddedDatabase(pool));
-    const client = await pool.connect();
-    let broken: Error | undefined;
-    // As in withSqlTransaction: a connection lost while lent out must not crash the process.
-    const lost = (error: Error) => {
-      broken = error;
-    };
-    client.on("error", lost);
-    try {
-      return await client.query(driverQuery(client, statement, canPrepare));
-    } catch (error) {
-      // A connection whose statement failed on the wire, or that the server ended (FATAL), is not handed out again.
-      const severity = error instanceof Error && "severity" in error ? String(error.severity) : null;
-      if (severity === null || severity === "FATAL" || severity === "PANIC") broken = error instanceof Error ? error : new Error(String(error));
-      throw error;
-    } finally {
-      client.off("error", lost);
-      client.release(broken);
-    }
+    return withLentClient(pool, async (client, markBroken) => {
+      try {
+        return await client.query(driverQuery(client, statement, canPrepare));
+      } catch (error) {
+        // A connection whose statement failed on the wire, or that the server ended (FATAL), is not handed out again.
+        const severity = error instanceof Error && "severity" in error ? String(error.severity) : null;
+        if (severity === null || severity === "FATAL" || severity === "PANIC") markBroken(error);
+        throw error;
+      }
+    });
   };
   return {
     query: async <T>(statement: Prisma.Sql) => (await run(statement)).rows as T[],
