@@ -7,7 +7,8 @@ import tls from "node:tls";
  * pipelining: a push is a POST), reused while the service keeps them open.
  *
  * Only what Web Push needs, which is what makes it cheap per request: the
- * request is written as one buffer in one system call, and the answer is
+ * request is written as one buffer in one system call (with the others of
+ * the same turn of the event loop, `flushWrites`), and the answer is
  * read for its status, Retry-After, the connection's fate and, on a
  * refusal, the start of its text. Bodies may come with Content-Length,
  * chunked, or until the connection closes; 1xx answers are skipped. Anything
@@ -164,6 +165,21 @@ export class Http1Origin {
   }
 }
 
+/**
+ * Requests held back until the end of the event loop's turn, then written
+ * back to back: a sender that prepares (encrypts) several requests in one
+ * turn writes them in one burst instead of one between each encryption, so
+ * a service that went idle is woken once per burst rather than once per
+ * request (on one machine, that wake-up is the largest part of a write's
+ * cost). The delay is one turn; a connection that goes in between is not
+ * written to.
+ */
+const UNWRITTEN: Array<[Connection, Buffer]> = [];
+
+function flushWrites(): void {
+  for (const [connection, request] of UNWRITTEN.splice(0)) connection.flush(request);
+}
+
 type State = "head" | "length" | "chunk-size" | "chunk-data" | "chunk-end" | "trailers" | "until-close";
 
 class Connection {
@@ -234,7 +250,13 @@ class Connection {
     const request = Buffer.allocUnsafe(headBytes + bodyBytes);
     request.write(pending.head, 0, "latin1");
     pending.body?.copy(request, headBytes);
-    this.socket.write(request);
+    UNWRITTEN.push([this, request]);
+    if (UNWRITTEN.length === 1) setImmediate(flushWrites);
+  }
+
+  /** Writes a request held back by `write`, unless the connection has gone since. */
+  flush(request: Buffer): void {
+    if (!this.ended) this.socket.write(request);
   }
 
   private onEnd(): void {

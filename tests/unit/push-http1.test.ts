@@ -231,6 +231,22 @@ describe("push HTTP/1.1 client", () => {
     await expect.poll(() => origin.connections).toBe(0);
   });
 
+  it("writes the requests of one turn of the event loop at its end, and not one whose connection went before then", async () => {
+    const server = await rawServer((_request, socket) => socket.write(created201));
+    const origin = client(server.origin, { maxConnections: 2 });
+    await Promise.all([send(origin, "/push/warm-1"), send(origin, "/push/warm-2")]);
+    expect(server.connections()).toBe(2);
+    const results: Array<Error | null> = [];
+    // Both connections are idle and open: one request goes to each, and one is aborted before the turn ends.
+    origin.request("POST", "/push/kept", [], Buffer.from("k"), (error) => results.push(error));
+    const abort = origin.request("POST", "/push/dropped", [], Buffer.from("d"), (error) => results.push(error));
+    abort(new Error("deadline"));
+    await expect.poll(() => results.length).toBe(2);
+    expect(results.map((error) => error?.message ?? null).sort()).toEqual([null, "deadline"].sort());
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(server.seen.map((request) => request.head.split(" ")[1])).toEqual(["/push/warm-1", "/push/warm-2", "/push/kept"]);
+  });
+
   it("refuses header names and values that would break the request's framing, before connecting", async () => {
     const server = await rawServer((_request, socket) => socket.write(created201));
     const origin = client(server.origin);
