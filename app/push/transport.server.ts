@@ -1,3 +1,4 @@
+import { performance } from "node:perf_hooks";
 import { guardedLookup, type EndpointPolicy } from "./endpoint-policy.server";
 import { Http1Origin, type Http1Answer } from "./http1.server";
 
@@ -231,7 +232,12 @@ export interface WindowOptions {
   /** How long the shortest round trip is remembered (it is the lowest over the last two such spans). */
   baseSpanMs?: number;
   now?: () => number;
+  /** Milliseconds this thread's event loop has been busy so far, on the clock of `now` (default: its active time from `performance.eventLoopUtilization`). */
+  loopBusyMs?: () => number;
 }
+
+/** A round in which the event loop was busy at least this share of the time: its round trips say nothing about the service. */
+export const LOOP_SATURATED = 0.9;
 
 /**
  * How many requests may be in flight to one push service: a gradient
@@ -243,8 +249,13 @@ export interface WindowOptions {
  * in proportion (at most by half a round), settling where a few requests
  * wait. An answer of 429/503 or a failed request halves it at once (at most
  * once a round). Round trips are measured from the request's write to the
- * end of its answer, so a sender busy with its own work sees them stretch
- * and keeps few requests open, which is what costs it least.
+ * end of its answer, so they include the time an answer waits for this
+ * process's event loop: in a round where the loop was busy nearly all the
+ * time (`LOOP_SATURATED`), a stretch is the sender's own queueing, not the
+ * service's, and does not shrink the window (only 429/503 and failures do).
+ * A CPU-bound sender sends at the same rate whatever the window; a wide one
+ * lets it write while the service is already at work instead of waking it
+ * for every request, which costs the sender less CPU per push (decision 0029).
  */
 export class InFlightWindow {
   private readonly min: number;
@@ -252,6 +263,7 @@ export class InFlightWindow {
   private readonly tolerance: number;
   private readonly baseSpanMs: number;
   private readonly now: () => number;
+  private readonly loopBusyMs: () => number;
   private limit: number;
   private inFlight = 0;
   private readonly waiting: Array<() => void> = [];
@@ -265,6 +277,8 @@ export class InFlightWindow {
   private roundTotalMs = 0;
   private roundWasFull = false;
   private roundHadCut = false;
+  private roundStartedAt: number;
+  private roundBusyStartMs: number;
 
   constructor(options: WindowOptions = {}) {
     this.min = Math.max(1, options.min ?? 2);
@@ -273,8 +287,11 @@ export class InFlightWindow {
     this.tolerance = options.tolerance ?? 2;
     this.baseSpanMs = options.baseSpanMs ?? 10_000;
     this.now = options.now ?? (() => performance.now());
+    this.loopBusyMs = options.loopBusyMs ?? (() => performance.eventLoopUtilization().active);
     this.spanStart = this.now();
     this.lastUsed = this.spanStart;
+    this.roundStartedAt = this.spanStart;
+    this.roundBusyStartMs = this.loopBusyMs();
   }
 
   /** Requests that may be in flight now. */
@@ -339,7 +356,12 @@ export class InFlightWindow {
     if (this.roundAnswers < this.size) return;
     const meanMs = this.roundTotalMs / this.roundAnswers;
     const baseMs = Math.min(this.spanMin, this.previousSpanMin);
-    const gradient = Math.max(0.5, Math.min(1, (this.tolerance * baseMs) / Math.max(meanMs, 1e-3)));
+    const busyMs = this.loopBusyMs();
+    const elapsedMs = at - this.roundStartedAt;
+    const saturated = elapsedMs > 0 && busyMs - this.roundBusyStartMs >= LOOP_SATURATED * elapsedMs;
+    this.roundStartedAt = at;
+    this.roundBusyStartMs = busyMs;
+    const gradient = saturated ? 1 : Math.max(0.5, Math.min(1, (this.tolerance * baseMs) / Math.max(meanMs, 1e-3)));
     if (!this.roundHadCut && (gradient < 1 || this.roundWasFull)) {
       const target = this.limit * gradient + Math.sqrt(this.limit);
       // Smoothed, so one noisy round moves the window only a fifth of the way.

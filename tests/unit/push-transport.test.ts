@@ -3,6 +3,9 @@ import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { InFlightWindow, createPushTransport, parseRetryAfter, type PushTransport } from "../../app/push/transport.server";
 
+/** An event loop that is never busy (the fake clock's time all passes waiting). */
+const idleLoop = () => 0;
+
 /** Fills the window, then answers every request of one round with the same round trip. */
 async function runRound(window: InFlightWindow, roundTripMs: number, clock: { now: number }, options: { congested?: boolean } = {}) {
   const width = window.size;
@@ -35,7 +38,7 @@ describe("in-flight window per push service", () => {
 
   it("grows while it is full and round trips stay short, up to its maximum", async () => {
     const clock = { now: 0 };
-    const window = new InFlightWindow({ initial: 4, max: 40, now: () => clock.now });
+    const window = new InFlightWindow({ initial: 4, max: 40, now: () => clock.now, loopBusyMs: idleLoop });
     const sizes: number[] = [];
     for (let round = 0; round < 60; round += 1) {
       await runRound(window, 50, clock);
@@ -48,7 +51,7 @@ describe("in-flight window per push service", () => {
 
   it("does not grow when the sender never fills it", async () => {
     const clock = { now: 0 };
-    const window = new InFlightWindow({ initial: 8, now: () => clock.now });
+    const window = new InFlightWindow({ initial: 8, now: () => clock.now, loopBusyMs: idleLoop });
     for (let i = 0; i < 200; i += 1) {
       await window.acquire();
       clock.now += 50;
@@ -57,18 +60,30 @@ describe("in-flight window per push service", () => {
     expect(window.size).toBe(8);
   });
 
-  it("shrinks when round trips stretch (requests queue at the service, or in a busy sender)", async () => {
+  it("shrinks when round trips stretch while the sender's event loop has time to spare (requests queue at the service)", async () => {
     const clock = { now: 0 };
-    const window = new InFlightWindow({ initial: 32, min: 2, now: () => clock.now });
+    // Busy 80 % of the time (under LOOP_SATURATED): the stretch is the service's.
+    const window = new InFlightWindow({ initial: 32, min: 2, now: () => clock.now, loopBusyMs: () => 0.8 * clock.now });
     await runRound(window, 1, clock);
     for (let round = 0; round < 40; round += 1) await runRound(window, 10, clock);
     expect(window.size).toBeLessThan(8);
     expect(window.size).toBeGreaterThanOrEqual(2);
   });
 
+  it("keeps growing while the sender's own event loop is saturated: the stretch is its own queueing, and only 429/503 cut it", async () => {
+    const clock = { now: 0 };
+    const window = new InFlightWindow({ initial: 8, max: 64, now: () => clock.now, loopBusyMs: () => clock.now });
+    await runRound(window, 1, clock);
+    for (let round = 0; round < 80; round += 1) await runRound(window, 10, clock);
+    expect(window.size).toBe(64);
+    // A 429 halves it (the round's second half then grows it by √32 / 5, as any full round).
+    await runRound(window, 10, clock, { congested: true });
+    expect(window.size).toBe(33);
+  });
+
   it("halves at once on 429/503, once per round", async () => {
     const clock = { now: 0 };
-    const window = new InFlightWindow({ initial: 16, now: () => clock.now });
+    const window = new InFlightWindow({ initial: 16, now: () => clock.now, loopBusyMs: idleLoop });
     for (let i = 0; i < 16; i += 1) await window.acquire();
     window.release({ roundTripMs: 20, congested: true });
     expect(window.size).toBe(8);
@@ -78,7 +93,7 @@ describe("in-flight window per push service", () => {
 
   it("forgets a short round trip after two spans, so a service that got slower is not held to it", async () => {
     const clock = { now: 0 };
-    const window = new InFlightWindow({ initial: 8, baseSpanMs: 1_000, now: () => clock.now });
+    const window = new InFlightWindow({ initial: 8, baseSpanMs: 1_000, now: () => clock.now, loopBusyMs: idleLoop });
     await runRound(window, 1, clock);
     for (let round = 0; round < 10; round += 1) await runRound(window, 10, clock);
     const shrunk = window.size;
