@@ -34,7 +34,8 @@ export interface PerkStatus {
   progress: { visitsCounted: number; everyVisits: number; visitsToNext: number } | null;
 }
 
-export type RedeemResult = { ok: true; redemptionId: string; unitKey: string } | { ok: false; status: 404 | 409 | 422; message: string };
+/** `replayed`: the request id was already redeemed (a register's retry); nothing new was given. */
+export type RedeemResult = { ok: true; redemptionId: string; unitKey: string; replayed: boolean } | { ok: false; status: 404 | 409 | 422; message: string };
 
 export const REDEMPTION_MODES = ["discount", "recorded"] as const;
 
@@ -47,6 +48,15 @@ export const redeemInputSchema = z.object({
     .string({ error: "locationId must be a string" })
     .transform((value) => value.trim().replace(/^gid:\/\/shopify\/Location\//, ""))
     .pipe(z.string().regex(/^[1-9][0-9]{0,19}$/, "locationId must be a Shopify location id such as 1001"))
+    .nullish(),
+  /**
+   * Chosen by the register for one tap and sent again on a retry, so a
+   * retry after a lost answer gets the first answer back instead of
+   * redeeming the next perk. Becomes the redemption's id.
+   */
+  requestId: z
+    .string({ error: "requestId must be a string" })
+    .regex(/^[A-Za-z0-9_-]{16,64}$/, "requestId must be 16–64 letters, digits, '-' or '_' (a UUID will do)")
     .nullish(),
 });
 
@@ -125,7 +135,10 @@ export async function memberPerks(db: Database, shop: string, customerId: string
  * write is `INSERT … ON CONFLICT DO NOTHING` on the unique key, so when two
  * registers redeem the same perk at once the second waits for the first and
  * then writes nothing: exactly one wins, the other is told it was already
- * redeemed (409), and no unique-violation error escapes.
+ * redeemed (409), and no unique-violation error escapes. With a `requestId`
+ * (the register's id for one tap, which becomes the redemption's id), a
+ * retry gets the first try's answer back (`replayed`), also when it races
+ * the first try, and never a second perk.
  */
 export async function redeemPerk(db: Database, shop: string, input: RedeemInput, now: Date = new Date()): Promise<RedeemResult> {
   const parsed = redeemInputSchema.safeParse(input);
@@ -136,50 +149,62 @@ export async function redeemPerk(db: Database, shop: string, input: RedeemInput,
 
   const program = await db.perkProgram.findUnique({ where: { shop_id: { shop, id: programId } } });
   if (!program || !isPerkKind(program.kind)) return { ok: false, status: 404, message: `There is no perk program ${programId} in this shop.` };
-  if (!program.active) return { ok: false, status: 422, message: `"${program.name}" is paused: its perks cannot be redeemed until the owner resumes it.` };
+  const kind = program.kind;
   const who = await memberIdentity(db, shop, customerId);
   if (!(await db.customer.findUnique({ where: { shop_id: { shop, id: who.survivorId } }, select: { id: true } }))) {
     return { ok: false, status: 404, message: `Customer ${customerId} is not known in this shop.` };
   }
-  if (!(await isActiveMember(db, shop, who))) return { ok: false, status: 422, message: `Customer ${customerId} is not a member: perks are for members only.` };
-  if (mode === "discount" && variantId === null) return { ok: false, status: 422, message: "Choose the item (variantId) the 100 % line discount applies to." };
-
-  const record = (tx: Tx, unitKey: string) => insertRedemption(tx, { shop, programId, customerId: who.survivorId, unitKey, mode, variantId, locationId, redeemedAt: now });
-  const kind = program.kind;
-  switch (kind) {
-    case "every_nth_visit": {
-      const everyVisits = program.everyVisits;
-      if (everyVisits === null || everyVisits < 1) return { ok: false, status: 422, message: `"${program.name}" has no visit count set; edit the program first.` };
-      if (variantId !== null && program.variantIds.length > 0 && !program.variantIds.includes(variantId)) {
-        return { ok: false, status: 422, message: `"${program.name}" applies to variants ${program.variantIds.join(", ")} only (got ${variantId}).` };
-      }
-      return db.$transaction(async (tx): Promise<RedeemResult> => {
-        const [visits, redeemed] = await Promise.all([countedVisits(tx, shop, who, program.startsOn), redemptionsOf(tx, shop, programId, who)]);
-        const status = nthVisitStatus(visits, everyVisits, redeemed.length);
-        if (status.ready === 0) {
-          const next = status.visitsToNext === 1 ? "1 more visit" : `${status.visitsToNext} more visits`;
-          return { ok: false, status: 409, message: `No perk of "${program.name}" is ready: ${next} to the next one.` };
-        }
-        return record(tx, nextNthUnitKey(redeemed.length));
-      });
-    }
-    case "new_item_tasting": {
-      if (variantId === null) return { ok: false, status: 422, message: `Choose which new item to taste (variantId): ${program.variantIds.join(", ")}.` };
-      if (!program.variantIds.includes(variantId)) return { ok: false, status: 422, message: `Variant ${variantId} is not one of the new items of "${program.name}" (${program.variantIds.join(", ")}).` };
-      const today = await shopToday(db, shop, now);
-      if (program.startsOn.getTime() > today.getTime()) return { ok: false, status: 422, message: `"${program.name}" starts on ${program.startsOn.toISOString().slice(0, 10)}.` };
-      if (!(await tastingRegular(db, shop, program, who))) {
-        return { ok: false, status: 422, message: program.segmentId === null ? `"${program.name}" is for regulars: members with 3 or more visits.` : `"${program.name}" is for the members of segment ${program.segmentId}; this customer is not in it.` };
-      }
-      return db.$transaction(async (tx): Promise<RedeemResult> => {
-        const tasted = await redemptionsOf(tx, shop, programId, who);
-        if (tasted.some((row) => row.unitKey === variantId)) return alreadyRedeemed(program.name);
-        return record(tx, variantId);
-      });
-    }
-    default:
-      return assertNever(kind, "perk kind");
+  const requestId = parsed.data.requestId ?? null;
+  // A retry of a redemption already made answers as the first time did, whatever has changed since.
+  if (requestId !== null) {
+    const earlier = await earlierRedemption(db, shop, requestId, { programId, customerId: who.survivorId });
+    if (earlier) return earlier;
   }
+  const give = async (): Promise<RedeemResult> => {
+    if (!program.active) return { ok: false, status: 422, message: `"${program.name}" is paused: its perks cannot be redeemed until the owner resumes it.` };
+    if (!(await isActiveMember(db, shop, who))) return { ok: false, status: 422, message: `Customer ${customerId} is not a member: perks are for members only.` };
+    if (mode === "discount" && variantId === null) return { ok: false, status: 422, message: "Choose the item (variantId) the 100 % line discount applies to." };
+
+    const record = (tx: Tx, unitKey: string) => insertRedemption(tx, { shop, id: requestId ?? randomUUID(), programId, customerId: who.survivorId, unitKey, mode, variantId, locationId, redeemedAt: now });
+    switch (kind) {
+      case "every_nth_visit": {
+        const everyVisits = program.everyVisits;
+        if (everyVisits === null || everyVisits < 1) return { ok: false, status: 422, message: `"${program.name}" has no visit count set; edit the program first.` };
+        if (variantId !== null && program.variantIds.length > 0 && !program.variantIds.includes(variantId)) {
+          return { ok: false, status: 422, message: `"${program.name}" applies to variants ${program.variantIds.join(", ")} only (got ${variantId}).` };
+        }
+        return db.$transaction(async (tx): Promise<RedeemResult> => {
+          const [visits, redeemed] = await Promise.all([countedVisits(tx, shop, who, program.startsOn), redemptionsOf(tx, shop, programId, who)]);
+          const status = nthVisitStatus(visits, everyVisits, redeemed.length);
+          if (status.ready === 0) {
+            const next = status.visitsToNext === 1 ? "1 more visit" : `${status.visitsToNext} more visits`;
+            return { ok: false, status: 409, message: `No perk of "${program.name}" is ready: ${next} to the next one.` };
+          }
+          return record(tx, nextNthUnitKey(redeemed.length));
+        });
+      }
+      case "new_item_tasting": {
+        if (variantId === null) return { ok: false, status: 422, message: `Choose which new item to taste (variantId): ${program.variantIds.join(", ")}.` };
+        if (!program.variantIds.includes(variantId)) return { ok: false, status: 422, message: `Variant ${variantId} is not one of the new items of "${program.name}" (${program.variantIds.join(", ")}).` };
+        const today = await shopToday(db, shop, now);
+        if (program.startsOn.getTime() > today.getTime()) return { ok: false, status: 422, message: `"${program.name}" starts on ${program.startsOn.toISOString().slice(0, 10)}.` };
+        if (!(await tastingRegular(db, shop, program, who))) {
+          return { ok: false, status: 422, message: program.segmentId === null ? `"${program.name}" is for regulars: members with 3 or more visits.` : `"${program.name}" is for the members of segment ${program.segmentId}; this customer is not in it.` };
+        }
+        return db.$transaction(async (tx): Promise<RedeemResult> => {
+          const tasted = await redemptionsOf(tx, shop, programId, who);
+          if (tasted.some((row) => row.unitKey === variantId)) return alreadyRedeemed(program.name);
+          return record(tx, variantId);
+        });
+      }
+      default:
+        return assertNever(kind, "perk kind");
+    }
+  };
+  const result = await give();
+  // Refused as taken: by this very request id if its first try won meanwhile (a retry racing it), which is then its answer.
+  if (!result.ok && result.status === 409 && requestId !== null) return (await earlierRedemption(db, shop, requestId, { programId, customerId: who.survivorId })) ?? result;
+  return result;
 }
 
 function alreadyRedeemed(programName: string): RedeemResult {
@@ -188,6 +213,7 @@ function alreadyRedeemed(programName: string): RedeemResult {
 
 interface RedemptionRow {
   shop: string;
+  id: string;
   programId: string;
   customerId: string;
   unitKey: string;
@@ -198,15 +224,25 @@ interface RedemptionRow {
 }
 
 async function insertRedemption(tx: Tx, row: RedemptionRow): Promise<RedeemResult> {
-  const id = randomUUID();
+  // Either conflict means nothing is given: the perk unit is taken (another register), or the request id is (a retry racing its first try; see redeemPerk).
   const written = await tx.$queryRaw<Array<{ id: string }>>`
     INSERT INTO "PerkRedemption" (shop, id, "programId", "customerId", "unitKey", mode, "variantId", "locationId", "redeemedAt")
-    VALUES (${row.shop}, ${id}, ${row.programId}, ${row.customerId}, ${row.unitKey}, ${row.mode}, ${row.variantId}, ${row.locationId}, ${row.redeemedAt})
-    ON CONFLICT (shop, "programId", "customerId", "unitKey") DO NOTHING
+    VALUES (${row.shop}, ${row.id}, ${row.programId}, ${row.customerId}, ${row.unitKey}, ${row.mode}, ${row.variantId}, ${row.locationId}, ${row.redeemedAt})
+    ON CONFLICT DO NOTHING
     RETURNING id`;
   if (written.length === 0) {
     const program = await tx.perkProgram.findUnique({ where: { shop_id: { shop: row.shop, id: row.programId } }, select: { name: true } });
     return alreadyRedeemed(program?.name ?? row.programId);
   }
-  return { ok: true, redemptionId: id, unitKey: row.unitKey };
+  return { ok: true, redemptionId: row.id, unitKey: row.unitKey, replayed: false };
+}
+
+/** The redemption made under this request id, as its answer; a request id used for another perk or member is refused. */
+async function earlierRedemption(db: Database, shop: string, requestId: string, expected: { programId: string; customerId: string }): Promise<RedeemResult | null> {
+  const earlier = await db.perkRedemption.findUnique({ where: { shop_id: { shop, id: requestId } }, select: { programId: true, customerId: true, unitKey: true } });
+  if (!earlier) return null;
+  if (earlier.programId !== expected.programId || earlier.customerId !== expected.customerId) {
+    return { ok: false, status: 422, message: `requestId ${requestId} was already used for another redemption; send a new one for each tap.` };
+  }
+  return { ok: true, redemptionId: requestId, unitKey: earlier.unitKey, replayed: true };
 }

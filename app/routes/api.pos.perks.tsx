@@ -8,7 +8,8 @@ import { getRuntime } from "../runtime.server";
  * as a bearer token (app/pos/auth.server.ts).
  *
  * GET  /api/pos/perks?customerId=ID  the member's perks and what is ready
- * POST /api/pos/perks                { programId, customerId, variantId?, mode, locationId? } redeems one
+ * POST /api/pos/perks                { programId, customerId, variantId?, mode, locationId?, requestId? } redeems one
+ *                                     (the same requestId again answers as the first time: a retry, not a second perk)
  */
 
 const NO_STORE = { "Cache-Control": "no-store" };
@@ -26,7 +27,7 @@ export async function action({ request }: ActionFunctionArgs) {
   try {
     body = await request.json();
   } catch {
-    return cors(Response.json({ ok: false, message: "The body must be JSON: { programId, customerId, variantId?, mode, locationId? }." }, { status: 400, headers: NO_STORE }));
+    return cors(Response.json({ ok: false, message: "The body must be JSON: { programId, customerId, variantId?, mode, locationId?, requestId? }." }, { status: 400, headers: NO_STORE }));
   }
   const answer = await posRedeemPerk(getRuntime().db, shop, body);
   return cors(Response.json(answer.body, { status: answer.status, headers: NO_STORE }));

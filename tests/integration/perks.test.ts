@@ -242,6 +242,34 @@ describe.each(stackKinds())("perks on $name", (kind) => {
     expect(await db().perkRedemption.count({ where: { shop: SHOP, customerId: pseudonym } })).toBe(3);
   });
 
+  it("answers a register's retry (same requestId) with the first answer and gives nothing more, even when the two race", async () => {
+    const retried = await program(db(), SHOP, { ...EIGHTH, name: "Retried", everyVisits: "2" });
+    // 4 visits: 2 perks ready, so a retry taken for a new tap would give the second.
+    await addCustomer(db(), SHOP, "401", { visitsOn: daysBefore("2026-03-01", 4) });
+    const tap = { programId: retried, customerId: "401", mode: "recorded" as const, requestId: "3f0c2a9e-7b1d-4c55-9a0e-1d2b3c4d5e6f" };
+    expect(await redeemPerk(db(), SHOP, tap, NOW)).toEqual({ ok: true, redemptionId: tap.requestId, unitKey: "1", replayed: false });
+    // The answer was lost on the way back; the register sends the same tap again, later.
+    expect(await redeemPerk(db(), SHOP, tap, new Date(NOW.getTime() + 30_000))).toEqual({ ok: true, redemptionId: tap.requestId, unitKey: "1", replayed: true });
+    expect(await db().perkRedemption.count({ where: { shop: SHOP, programId: retried, customerId: "401" } })).toBe(1);
+    expect((await memberPerks(db(), SHOP, "401", NOW)).find((p) => p.programId === retried)?.ready).toBe(1);
+
+    // A retry racing its own first try: one redemption, and both get it.
+    const racing = { ...tap, requestId: "racing-tap-0000000000000002" };
+    const [a, b] = await Promise.all([redeemPerk(db(), SHOP, racing, NOW), redeemPerk(db(), SHOP, racing, NOW)]);
+    expect([a, b].map((r) => r.ok && r.unitKey)).toEqual(["2", "2"]);
+    expect([a, b].filter((r) => r.ok && r.replayed).length).toBe(1);
+    expect(await db().perkRedemption.count({ where: { shop: SHOP, programId: retried, customerId: "401" } })).toBe(2);
+
+    // A request id is one tap's: not reusable for another perk, and the same id in another shop is another shop's.
+    const reused = await redeemPerk(db(), SHOP, { ...tap, programId: eighth, customerId: "101" }, NOW);
+    expect(reused).toMatchObject({ ok: false, status: 422 });
+    expect(!reused.ok && reused.message).toMatch(/already used for another redemption/);
+    expect(await redeemPerk(db(), OTHER, tap, NOW)).toMatchObject({ ok: false, status: 404 });
+    const malformed = await redeemPerk(db(), SHOP, { ...tap, requestId: "short" }, NOW);
+    expect(malformed).toMatchObject({ ok: false, status: 422 });
+    expect(!malformed.ok && malformed.message).toMatch(/requestId must be 16–64 letters/);
+  });
+
   it("lets exactly one of two registers redeeming the same perk at once win, every time", async () => {
     // On the server, each register has its own client and connections; the embedded database serialises them on one.
     const registers: Database[] = kind.database === "server" ? [createPrismaClient(stack.runtime.database.url, { maxConnections: 2 }), createPrismaClient(stack.runtime.database.url, { maxConnections: 2 })] : [db(), db()];

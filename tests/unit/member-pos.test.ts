@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { detailLines, discountLine, headline, perkLine, posCustomerId, readMemberAnswer, readRedeemAnswer, readScanAnswer, type PerkStatus } from "../../extensions/member-pos/src/member";
+import { detailLines, discountLine, headline, newRedeemRequestId, perkLine, posCustomerId, readMemberAnswer, readRedeemAnswer, readScanAnswer, type PerkStatus } from "../../extensions/member-pos/src/member";
+import { redeemInputSchema } from "../../app/perks/perks.server";
 
 /** The POS member extension's pure part: reading the app's answers, the barista's lines, where a perk's discount goes. */
 
@@ -30,13 +31,32 @@ describe("reading the app's answers", () => {
     expect(answer.ok && answer.member?.openPickup).toEqual({ orderId: "5001", name: "#1001", slotStart: "2026-11-28T09:00:00Z", status: "ready" });
   });
 
+  it("makes redeem request ids the app accepts, different for each tap, with or without crypto.randomUUID", () => {
+    const ids = Array.from({ length: 200 }, () => newRedeemRequestId());
+    expect(new Set(ids).size).toBe(200);
+    const randomUUID = globalThis.crypto.randomUUID;
+    try {
+      Object.defineProperty(globalThis.crypto, "randomUUID", { value: undefined, configurable: true });
+      const fallback = Array.from({ length: 200 }, () => newRedeemRequestId());
+      expect(new Set(fallback).size).toBe(200);
+      ids.push(...fallback);
+    } finally {
+      Object.defineProperty(globalThis.crypto, "randomUUID", { value: randomUUID, configurable: true });
+    }
+    for (const id of ids) {
+      expect(redeemInputSchema.safeParse({ programId: "p1", customerId: "101", mode: "recorded", requestId: id }).success, id).toBe(true);
+    }
+  });
+
   it("passes a refusal's reason and message on, and words an answer without one", () => {
     expect(readScanAnswer(410, { ok: false, reason: "expired", message: "This code has expired." })).toEqual({ ok: false, reason: "expired", message: "This code has expired." });
     expect(readScanAnswer(502, "<html>")).toEqual({ ok: false, reason: null, message: "The app answered 502." });
     expect(readMemberAnswer(404, { ok: false, message: "Customer 9 is not known" })).toEqual({ ok: false, message: "Customer 9 is not known" });
     expect(readMemberAnswer(200, { ok: true, member: { name: "no id" } })).toMatchObject({ ok: false });
     expect(readRedeemAnswer(200, { ok: true, redemptionId: "r1" })).toEqual({ ok: true });
-    expect(readRedeemAnswer(409, { ok: false, message: "Already redeemed at another register." })).toEqual({ ok: false, message: "Already redeemed at another register." });
+    expect(readRedeemAnswer(409, { ok: false, message: "Already redeemed at another register." })).toEqual({ ok: false, message: "Already redeemed at another register.", unanswered: false });
+    // A gateway's 502 may hide a redemption made: the register keeps the tap's request id for the retry.
+    expect(readRedeemAnswer(502, "<html>")).toEqual({ ok: false, message: "The app answered 502.", unanswered: true });
   });
 });
 

@@ -16,7 +16,7 @@ import {
   useScannerDataSubscription,
 } from "@shopify/ui-extensions-react/point-of-sale";
 import { redeemPerk, scanCard } from "./backend";
-import { discountLine, posCustomerId, type MemberSummary, type PerkStatus } from "./member";
+import { discountLine, newRedeemRequestId, posCustomerId, type MemberSummary, type PerkStatus } from "./member";
 import { MemberView } from "./MemberView";
 
 /**
@@ -36,6 +36,7 @@ function MemberModal() {
   const [busy, setBusy] = useState<string | null>(null);
   // A scan made before the modal opened is not this customer's: only new scans are looked up.
   const lastScan = useRef<string | null>(scanned.data?.trim() ?? null);
+  const unansweredTaps = useRef(new Map<string, string>());
   const locationId = api.session.currentSession.locationId;
 
   const lookUp = useCallback(
@@ -72,13 +73,19 @@ function MemberModal() {
     if (!member) return;
     const line = discountLine(perk, cart.lineItems);
     setBusy(perk.programId);
+    // A tap that got no answer keeps its request id, so pressing again cannot redeem a second perk.
+    const tap = `${member.customerId} ${perk.programId}`;
+    const requestId = unansweredTaps.current.get(tap) ?? newRedeemRequestId();
+    unansweredTaps.current.set(tap, requestId);
     const answer = await redeemPerk(api.session, {
       programId: perk.programId,
       customerId: member.customerId,
       variantId: line?.variantId !== undefined ? String(line.variantId) : null,
       mode: line ? "discount" : "recorded",
       locationId: locationId !== undefined ? String(locationId) : null,
+      requestId,
     });
+    if (answer.ok || !answer.unanswered) unansweredTaps.current.delete(tap);
     if (answer.ok && line) await api.cart.setLineItemDiscount(line.uuid, "Percentage", perk.reward || perk.name, "100");
     setBusy(null);
     if (!answer.ok) {

@@ -42,8 +42,8 @@ export async function fetchMember(session: SessionSource, customerId: number | s
 
 export async function redeemPerk(
   session: SessionSource,
-  input: { programId: string; customerId: string; variantId: string | null; mode: "discount" | "recorded"; locationId: string | null },
+  input: { programId: string; customerId: string; variantId: string | null; mode: "discount" | "recorded"; locationId: string | null; requestId: string },
 ): Promise<RedeemAnswer> {
   const answer = await call(session, PERKS_PATH, { method: "POST", body: input });
-  return answer.status === null ? { ok: false, message: answer.message } : readRedeemAnswer(answer.status, answer.body);
+  return answer.status === null ? { ok: false, message: answer.message, unanswered: true } : readRedeemAnswer(answer.status, answer.body);
 }

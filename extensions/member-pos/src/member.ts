@@ -89,10 +89,28 @@ export function readMemberAnswer(status: number, body: unknown): MemberAnswer {
   return member ? { ok: true, member } : { ok: false, message: messageOf(body, status) };
 }
 
-export type RedeemAnswer = { ok: true } | { ok: false; message: string };
+/**
+ * `unanswered`: the app could not be reached, or a server error (5xx) came
+ * back, so the tap may or may not have been redeemed: retry it with the same
+ * request id.
+ */
+export type RedeemAnswer = { ok: true } | { ok: false; message: string; unanswered: boolean };
 
 export function readRedeemAnswer(status: number, body: unknown): RedeemAnswer {
-  return status >= 200 && status < 300 && isRecord(body) && body.ok === true ? { ok: true } : { ok: false, message: messageOf(body, status) };
+  return status >= 200 && status < 300 && isRecord(body) && body.ok === true ? { ok: true } : { ok: false, message: messageOf(body, status), unanswered: status >= 500 };
+}
+
+/**
+ * A request id for one redeem tap (what the app's `requestId` accepts):
+ * sent again when the barista retries after no answer, so the app gives the
+ * first answer back instead of redeeming the next perk.
+ */
+export function newRedeemRequestId(random: () => number = Math.random): string {
+  const uuid = globalThis.crypto?.randomUUID?.();
+  if (uuid) return uuid;
+  let id = Date.now().toString(36);
+  while (id.length < 32) id += Math.floor(random() * 36).toString(36);
+  return id;
 }
 
 /** "Ada Lovelace · 12 visits" */
