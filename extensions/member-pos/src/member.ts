@@ -105,11 +105,11 @@ export function readRedeemAnswer(status: number, body: unknown): RedeemAnswer {
  * sent again when the barista retries after no answer, so the app gives the
  * first answer back instead of redeeming the next perk.
  */
-export function newRedeemRequestId(random: () => number = Math.random): string {
+export function newRedeemRequestId(): string {
   const uuid = globalThis.crypto?.randomUUID?.();
   if (uuid) return uuid;
   let id = Date.now().toString(36);
-  while (id.length < 32) id += Math.floor(random() * 36).toString(36);
+  while (id.length < 32) id += Math.floor(Math.random() * 36).toString(36);
   return id;
 }
 
