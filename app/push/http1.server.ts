@@ -138,18 +138,21 @@ export class Http1Origin {
     this.open += 1;
     const port = Number(this.url.port) || (this.url.protocol === "https:" ? 443 : 80);
     const host = this.url.hostname.startsWith("[") ? this.url.hostname.slice(1, -1) : this.url.hostname;
-    const socket =
-      this.url.protocol === "https:"
-        ? tls.connect({
-            host,
-            port,
-            servername: net.isIP(host) === 0 ? host : undefined,
-            ALPNProtocols: ["http/1.1"],
-            lookup: this.options.lookup,
-            ...(this.options.ca === undefined ? {} : { ca: this.options.ca }),
-          })
-        : net.connect({ host, port, lookup: this.options.lookup });
-    return new Connection(socket, this.url.protocol === "https:", this.options, {
+    // Answers are read into the connection's own buffer (`onread`), without the stream machinery's per-read objects and ticks.
+    const reader = new Reader();
+    const onread: net.OnReadOpts = { buffer: reader.buffer, callback: reader.callback };
+    // tls.connect takes `onread` as net.connect does (Node's documentation); its type declarations leave it out.
+    const secure: tls.ConnectionOptions & { onread: net.OnReadOpts } = {
+      host,
+      port,
+      servername: net.isIP(host) === 0 ? host : undefined,
+      ALPNProtocols: ["http/1.1"],
+      lookup: this.options.lookup,
+      onread,
+      ...(this.options.ca === undefined ? {} : { ca: this.options.ca }),
+    };
+    const socket = this.url.protocol === "https:" ? tls.connect(secure) : net.connect({ host, port, lookup: this.options.lookup, onread });
+    return new Connection(socket, reader, this.url.protocol === "https:", this.options, {
       idle: (connection) => {
         if (this.closed) return connection.destroy(null);
         this.idle.push(connection);
@@ -182,6 +185,23 @@ function flushWrites(): void {
 
 type State = "head" | "length" | "chunk-size" | "chunk-data" | "chunk-end" | "trailers" | "until-close";
 
+/** Bytes read per system call; a push service's answer is a few hundred. */
+const READ_BUFFER_BYTES = 16 * 1024;
+
+/**
+ * A socket's read buffer and callback (net's `onread`): the socket reads
+ * into `buffer`, and the bytes are valid only during the callback, so the
+ * connection copies what it keeps.
+ */
+class Reader {
+  readonly buffer = Buffer.allocUnsafe(READ_BUFFER_BYTES);
+  connection: Connection | null = null;
+  readonly callback = (bytes: number, buffer: Buffer): boolean => {
+    this.connection?.read(buffer.subarray(0, bytes));
+    return true;
+  };
+}
+
 class Connection {
   private pending: Pending | null = null;
   private connected = false;
@@ -197,11 +217,16 @@ class Connection {
   private idleMs: number;
   private kept: Buffer[] | null = null;
   private keptBytes = 0;
+  /** Closes the connection once it has been idle for `idleMs`; armed once per idle spell, not per request (`checkIdle`). */
   private idleTimer: NodeJS.Timeout | null = null;
+  /** When the connection last became idle (performance.now()), or null while a request is on it. */
+  private idleSince: number | null = null;
+  private idleTimerDue = 0;
   private connectTimer: NodeJS.Timeout | null;
 
   constructor(
     private readonly socket: net.Socket,
+    reader: Reader,
     secure: boolean,
     private readonly options: Http1Options,
     private readonly pool: { idle(connection: Connection): void; gone(connection: Connection): void },
@@ -216,15 +241,14 @@ class Connection {
       this.connected = true;
       if (this.pending) this.write(this.pending);
     });
-    socket.on("data", (chunk: Buffer) => this.read(chunk));
+    reader.connection = this;
     socket.on("end", () => this.onEnd());
     socket.on("error", (error) => this.destroy(error));
     socket.on("close", () => this.destroy(null));
   }
 
   start(pending: Pending): void {
-    if (this.idleTimer) clearTimeout(this.idleTimer);
-    this.idleTimer = null;
+    this.idleSince = null;
     this.socket.ref();
     this.pending = pending;
     pending.connection = this;
@@ -265,7 +289,8 @@ class Connection {
     this.destroy(null);
   }
 
-  private read(chunk: Buffer): void {
+  /** Bytes that arrived; `chunk` is the socket's read buffer, overwritten by the next read. */
+  read(chunk: Buffer): void {
     const data = this.buffered ? Buffer.concat([this.buffered, chunk]) : chunk;
     this.buffered = null;
     let offset = 0;
@@ -328,7 +353,8 @@ class Connection {
       return;
     }
     if (this.ended) return;
-    if (offset < data.length) this.buffered = data.subarray(offset);
+    // Copied: the read buffer is reused by the next read.
+    if (offset < data.length) this.buffered = Buffer.from(data.subarray(offset));
     // Handed back only now, so bytes after an answer are never read as the next request's.
     if (this.answered) this.release();
   }
@@ -424,9 +450,26 @@ class Connection {
     }
     // Idle: not holding the process open, closed after the keep-alive time.
     this.socket.unref();
-    this.idleTimer = setTimeout(() => this.destroy(null), this.idleMs);
-    this.idleTimer.unref();
+    this.idleSince = performance.now();
+    // The service's Keep-Alive hint can shorten the idle time after the timer was armed.
+    if (this.idleTimer === null || this.idleTimerDue > this.idleSince + this.idleMs) this.armIdleTimer(this.idleMs);
     this.pool.idle(this);
+  }
+
+  private armIdleTimer(ms: number): void {
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimerDue = performance.now() + ms;
+    this.idleTimer = setTimeout(() => this.checkIdle(), ms);
+    this.idleTimer.unref();
+  }
+
+  /** The idle timer fired: close the connection if it has been idle long enough, else look again when it would have been. */
+  private checkIdle(): void {
+    this.idleTimer = null;
+    if (this.ended || this.idleSince === null) return; // busy: armed again when it is next idle
+    const left = this.idleSince + this.idleMs - performance.now();
+    if (left <= 0) this.destroy(null);
+    else this.armIdleTimer(left);
   }
 }
 

@@ -96,7 +96,7 @@ export function createPushTransport(
     new Promise<PushResponse>((resolve, reject) => {
       const answer = new PushAnswer(resolve, reject, now, deadlines);
       deadlines.watch(answer);
-      answer.abort = client.request(prepared.method, `${url.pathname}${url.search}`, headerList(prepared), prepared.body, answer.settle);
+      answer.abort = client.request(prepared.method, `${url.pathname}${url.search}`, headerList(prepared), prepared.body, (error, response) => answer.settle(error, response));
     });
 
   return {
@@ -142,7 +142,8 @@ class PushAnswer {
     else this.settle(error, null);
   }
 
-  readonly settle = (error: Error | null, answer: Http1Answer | null): void => {
+  // A method, not an arrow-function field: a field would be a new named function per request.
+  settle(error: Error | null, answer: Http1Answer | null): void {
     if (this.settled) return;
     this.settled = true;
     this.deadlines.forget(this);
@@ -161,7 +162,7 @@ class PushAnswer {
       retryAfterSeconds: ok ? null : parseRetryAfter(answer.retryAfter, this.now()),
       body: answer.body.toString("utf8").slice(0, BODY_CHARS_KEPT),
     });
-  };
+  }
 }
 
 type Deadlines = ReturnType<typeof requestDeadlines>;

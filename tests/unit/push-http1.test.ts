@@ -269,6 +269,23 @@ describe("push HTTP/1.1 client", () => {
     expect(server.connections()).toBe(2);
   });
 
+  it("keeps a connection in use open past the keep-alive time, and closes it once it has been idle that long", async () => {
+    const server = await rawServer((_request, socket) => socket.write(created201));
+    const origin = client(server.origin, { keepAliveMs: 150 });
+    const started = performance.now();
+    let lastAnswered = started;
+    // Used every 40 ms for 400 ms: never idle for 150 ms, so the one connection serves every request.
+    while (performance.now() - started < 400) {
+      await new Promise((resolve) => setTimeout(resolve, 40));
+      expect((await send(origin)).statusCode).toBe(201);
+      lastAnswered = performance.now();
+    }
+    expect(server.connections()).toBe(1);
+    expect(origin.connections).toBe(1);
+    await expect.poll(() => origin.connections, { timeout: 2_000, interval: 10 }).toBe(0);
+    expect(performance.now() - lastAnswered).toBeGreaterThanOrEqual(140);
+  });
+
   it("speaks HTTPS with SNI and ALPN http/1.1, and refuses a certificate it cannot verify", async () => {
     const tlsFile = (name: string) => readFileSync(new URL(`../support/tls/${name}`, import.meta.url), "utf8");
     const seen: Array<{ servername: string | false | null; alpn: string | false | null }> = [];
