@@ -2,6 +2,8 @@ import { z } from "zod";
 import { enqueue } from "../../jobs/enqueue.server";
 import type { JobBackend } from "../../jobs/backend.server";
 import { pushSendJobOptions, pushWakeJobOptions } from "../../jobs/queues";
+import { directRunner, type SqlRunner } from "../analytics/sql-tx.server";
+import { Prisma } from "../db/generated/client";
 import type { Database } from "../db/prisma.server";
 import type { Runtime } from "../runtime.server";
 import { signClickToken } from "./click-token.server";
@@ -157,16 +159,20 @@ export async function enqueuePushes(deps: Deps, requests: readonly PushRequest[]
 
 /** Inserts the shop's deliveries; returns the earliest scheduled time among those queued (new, or repeated and still waiting). */
 async function recordDeliveries(db: Database, shop: string, requests: ValidRequest[], outcomes: Map<string, EnqueueOutcome>): Promise<Date | null> {
-  const targets = await resolveTargets(db, shop, requests);
+  // Straight on the driver (directRunner): Prisma's debug history would otherwise keep the last statements' arrays
+  // (megabytes per batch of thousands) alive in every process that enqueues, for as long as it runs.
+  const sql = directRunner(db);
+  const targets = await resolveTargets(sql, shop, requests);
   // Raw SQL with one array parameter: a Prisma `in` list of thousands of ids costs more to compile than to run.
-  const existing = await db.$queryRaw<Array<{ id: string; subscriptionId: string; status: string; scheduledFor: Date }>>`
-    SELECT id, "subscriptionId", status, "scheduledFor" FROM "PushDelivery"
-    WHERE shop = ${shop} AND id = ANY(${requests.map((r) => r.deliveryId)}::text[])`;
+  // The time comes back as epoch milliseconds, which reads the same whatever the driver's time zone.
+  const existing = await sql.query<{ id: string; subscriptionId: string; status: string; scheduledMs: number }>(Prisma.sql`
+    SELECT id, "subscriptionId", status, (extract(epoch FROM "scheduledFor") * 1000)::float8 AS "scheduledMs" FROM "PushDelivery"
+    WHERE shop = ${shop} AND id = ANY(${requests.map((r) => r.deliveryId)}::text[])`);
   const existingById = new Map(existing.map((row) => [row.id, row.subscriptionId]));
   // A repeat of a call that recorded its deliveries but died before asking for the drain asks for it now.
   let earliest: Date | null = null;
   for (const row of existing) {
-    if (row.status === "queued" && (earliest === null || row.scheduledFor < earliest)) earliest = row.scheduledFor;
+    if (row.status === "queued" && (earliest === null || row.scheduledMs < earliest.getTime())) earliest = new Date(row.scheduledMs);
   }
   const toInsert: Array<{ request: ValidRequest; subscriptionId: string; customerId: string | null }> = [];
   for (const request of requests) {
@@ -186,7 +192,7 @@ async function recordDeliveries(db: Database, shop: string, requests: ValidReque
   if (toInsert.length === 0) return earliest;
   const column = <T>(pick: (row: (typeof toInsert)[number]) => T): T[] => toInsert.map(pick);
   // A concurrent call with the same id may insert first: ON CONFLICT keeps its row, and RETURNING tells us.
-  const inserted = await db.$queryRaw<Array<{ id: string }>>`
+  const inserted = await sql.query<{ id: string }>(Prisma.sql`
     INSERT INTO "PushDelivery" (shop, id, "subscriptionId", "customerId", "campaignId", kind, payload, topic, urgency, "ttlSeconds", status, "scheduledFor")
     SELECT ${shop}, r.id, r.subscription_id, r.customer_id, r.campaign_id, r.kind, r.payload, r.topic, r.urgency, r.ttl, 'queued',
       r.scheduled_for AT TIME ZONE 'UTC'
@@ -203,7 +209,7 @@ async function recordDeliveries(db: Database, shop: string, requests: ValidReque
       ${column((row) => row.request.scheduledFor.toISOString())}::timestamptz[]
     ) AS r(id, subscription_id, customer_id, campaign_id, kind, payload, topic, urgency, ttl, scheduled_for)
     ON CONFLICT (shop, id) DO NOTHING
-    RETURNING id`;
+    RETURNING id`);
   const insertedIds = new Set(inserted.map((row) => row.id));
   for (const { request, subscriptionId } of toInsert) {
     const key = `${shop} ${request.deliveryId}`;
@@ -223,22 +229,22 @@ async function recordDeliveries(db: Database, shop: string, requests: ValidReque
  * most recently active subscription (one push per member, on the browser
  * they used last; docs/decisions/0014-web-push-delivery.md).
  */
-async function resolveTargets(db: Database, shop: string, requests: ValidRequest[]): Promise<Map<string, { subscriptionId: string; customerId: string | null }>> {
+async function resolveTargets(sql: SqlRunner, shop: string, requests: ValidRequest[]): Promise<Map<string, { subscriptionId: string; customerId: string | null }>> {
   const targets = new Map<string, { subscriptionId: string; customerId: string | null }>();
   const subscriptionIds = [...new Set(requests.flatMap((r) => (r.subscriptionId ? [r.subscriptionId] : [])))];
   const customerIds = [...new Set(requests.flatMap((r) => (r.customerId ? [r.customerId] : [])))];
   const [subscriptions, newest] = await Promise.all([
     subscriptionIds.length === 0
       ? []
-      : db.$queryRaw<Array<{ id: string; customerId: string | null }>>`
+      : sql.query<{ id: string; customerId: string | null }>(Prisma.sql`
           SELECT id, "customerId" FROM "PushSubscription"
-          WHERE shop = ${shop} AND id = ANY(${subscriptionIds}::text[]) AND status = 'active'`,
+          WHERE shop = ${shop} AND id = ANY(${subscriptionIds}::text[]) AND status = 'active'`),
     customerIds.length === 0
       ? []
-      : db.$queryRaw<Array<{ id: string; customerId: string }>>`
+      : sql.query<{ id: string; customerId: string }>(Prisma.sql`
           SELECT DISTINCT ON ("customerId") id, "customerId" FROM "PushSubscription"
           WHERE shop = ${shop} AND "customerId" = ANY(${customerIds}::text[]) AND status = 'active'
-          ORDER BY "customerId", "updatedAt" DESC, id`,
+          ORDER BY "customerId", "updatedAt" DESC, id`),
   ]);
   const subscriptionOwner = new Map(subscriptions.map((row) => [row.id, row.customerId]));
   const newestByCustomer = new Map(newest.map((row) => [row.customerId, row.id]));

@@ -374,6 +374,29 @@ describe.each(stackKinds())("web push on $name", (kind) => {
     expect(await exportPushData(stack.runtime.db, SHOP, "6800000001501")).toEqual({ pushSubscriptions: [], pushDeliveries: [] });
   });
 
+  it("asks again for the wake-up at the stored time when a call is repeated (its first run may have died before asking)", async () => {
+    await subscribed({ customerId: "6800000001601" });
+    // Stored with milliseconds, in the future: the wake-up is at the next whole second after it.
+    const at = new Date(Math.floor(Date.now() / 1000) * 1000 + 3_600_250);
+    const first = await enqueuePush(stack.runtime, request({ customerId: "6800000001601", scheduledFor: at }));
+    expect(first.status).toBe("queued");
+    const asked: Array<{ data: unknown; jobId: unknown }> = [];
+    const recording = {
+      ...stack.runtime.jobs,
+      queue: () => ({
+        add: async (_name: string, data: unknown, options: { jobId?: string }) => {
+          asked.push({ data, jobId: options.jobId });
+          return { id: "recorded" };
+        },
+      }),
+    } as unknown as typeof stack.runtime.jobs;
+    // The repeat carries a different time; what is stored wins, and nothing new is recorded.
+    const repeat = await enqueuePush({ db: stack.runtime.db, jobs: recording }, request({ deliveryId: first.deliveryId, customerId: "6800000001601", scheduledFor: new Date(at.getTime() + 60_000) }));
+    expect(repeat).toEqual({ deliveryId: first.deliveryId, status: "duplicate", subscriptionId: first.status === "queued" ? first.subscriptionId : "" });
+    expect(asked).toEqual([{ data: { shop: SHOP, purpose: "wake" }, jobId: `push-wake-${SHOP}-${at.getTime() - 250 + 1000}` }]);
+    expect((await delivery(first.deliveryId)).scheduledFor).toEqual(at);
+  });
+
   it("waits for a push scheduled later, then sends it", async () => {
     const subscription = await subscribed({ customerId: "6800000001401" });
     const { deliveryId } = await enqueuePush(stack.runtime, request({ customerId: "6800000001401", scheduledFor: new Date(Date.now() + 1500) }));
