@@ -26,17 +26,18 @@ export const scanRequestSchema = z.object({
   locationId: posId("locationId").nullish(),
 });
 
-const REFUSAL_STATUS: Record<CardRefusalReason, 400 | 404 | 410 | 422> = {
+const REFUSAL_STATUS: Record<CardRefusalReason, 400 | 404 | 410 | 422 | 429> = {
   malformed: 400,
   unknown: 404,
   revoked: 410,
   expired: 410,
   invalid: 422,
+  locked: 429,
 };
 
 export type PosScanResult =
   | { status: 200; body: { ok: true; customerId: string; cardRef: string; member: MemberSummary | null } }
-  | { status: 400 | 404 | 410 | 422; body: { ok: false; reason?: CardRefusalReason; message: string } };
+  | { status: 400 | 404 | 410 | 422 | 429; body: { ok: false; reason?: CardRefusalReason; message: string; retryAfterSeconds?: number } };
 
 /** Resolves a card code and records the scan. A retried request (same code, sale and location) records one scan. */
 export async function posScanMemberCard(db: Database, shop: string, body: unknown, now: Date = new Date()): Promise<PosScanResult> {
@@ -44,7 +45,10 @@ export async function posScanMemberCard(db: Database, shop: string, body: unknow
   if (!input.success) return { status: 400, body: { ok: false, message: input.error.issues.map((issue) => issue.message).join("; ") } };
   const { code, saleCustomerId, locationId } = input.data;
   const resolved = await resolveCardCode(db, shop, code, now);
-  if (!resolved.ok) return { status: REFUSAL_STATUS[resolved.reason], body: { ok: false, reason: resolved.reason, message: resolved.message } };
+  if (!resolved.ok) {
+    const { reason, message, retryAfterSeconds } = resolved;
+    return { status: REFUSAL_STATUS[reason], body: { ok: false, reason, message, ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }) } };
+  }
   const parsed = parseCardCode(code);
   const scanId = createHash("sha256")
     .update([resolved.cardRef, parsed?.digits ?? "", saleCustomerId ?? "", locationId ?? ""].join("|"))

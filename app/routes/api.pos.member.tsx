@@ -10,7 +10,9 @@ import { getRuntime } from "../runtime.server";
  * POST /api/pos/member                 { code, saleCustomerId?, locationId? }: whose card is this?
  * GET  /api/pos/member?customerId=ID   the summary of the customer on the sale
  *
- * A refused code answers 4xx with { ok: false, reason, message }.
+ * A refused code answers 4xx with { ok: false, reason, message }; a card that
+ * had too many wrong codes tried answers 429 with Retry-After (and
+ * retryAfterSeconds in the body) until it takes codes again.
  */
 
 const NO_STORE = { "Cache-Control": "no-store" };
@@ -31,5 +33,7 @@ export async function action({ request }: ActionFunctionArgs) {
     return cors(Response.json({ ok: false, message: "The body must be JSON: { code, saleCustomerId?, locationId? }." }, { status: 400, headers: NO_STORE }));
   }
   const result = await posScanMemberCard(getRuntime().db, shop, body);
-  return cors(Response.json(result.body, { status: result.status, headers: NO_STORE }));
+  const headers: Record<string, string> = { ...NO_STORE };
+  if (!result.body.ok && result.body.retryAfterSeconds !== undefined) headers["Retry-After"] = String(result.body.retryAfterSeconds);
+  return cors(Response.json(result.body, { status: result.status, headers }));
 }

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureMemberCard, findLiveCard } from "../../app/cards/cards.server";
+import { resolveCardCode, WRONG_CODE_WINDOW_MS } from "../../app/cards/code.server";
 import { exportCustomerData, redactCustomer } from "../../app/compliance/personal-data.server";
 import { checkDigits, formatCardCode, hotp, stepAt, totpAt } from "../../app/cards/totp.server";
 import { joinMembership } from "../../app/membership/membership.server";
@@ -201,6 +202,45 @@ describe.each(stackKinds())("member card and POS recognition on $name", (kind) =
     // And Ada's card is unknown at the rival's counter.
     expect(await pos({ token: sessionToken({ shop: OTHER }), body: { code: codeOf(data) } })).toMatchObject({ status: 404, body: { reason: "unknown" } });
     expect(await db().cardScan.count({ where: { shop: OTHER, customerId: ADA } })).toBe(1);
+  });
+
+  it("refuses a card's codes, even its right one, once five wrong ones were tried within a quarter hour, until it ends", async () => {
+    const data = cardData((await cardPage(BOB)).html);
+    const secret = Buffer.from(data.secret, "base64url");
+    const wrongCode = () => {
+      const now = new Date();
+      const right = totpAt(secret, now);
+      const digits = [1, 2, 3, 4, 5, 6, 7, 8, 9].map((add) => right.slice(0, 5) + String((Number(right[5]) + add) % 10)).find((candidate) => checkDigits(secret, candidate, now) === "invalid");
+      return formatCardCode(data.ref, digits ?? "");
+    };
+    const counter = async () => (await db().memberCard.findUniqueOrThrow({ where: { shop_ref: { shop: SHOP, ref: data.ref } } })).wrongCodes;
+    // Four wrong codes, then the right one: it works and clears the count.
+    for (let i = 0; i < 4; i += 1) expect((await pos({ body: { code: wrongCode() } })).status).toBe(422);
+    expect(await counter()).toBe(4);
+    expect(await pos({ body: { code: codeOf(data) } })).toMatchObject({ status: 200, body: { customerId: BOB } });
+    expect(await counter()).toBe(0);
+
+    // Eight tried at once: five are checked (and wrong), the rest refused without being checked.
+    const burst = await Promise.all(Array.from({ length: 8 }, () => pos({ body: { code: wrongCode() } })));
+    expect(burst.map((tried) => tried.status).sort()).toEqual([422, 422, 422, 422, 422, 429, 429, 429]);
+    const refused = await pos({ body: { code: codeOf(data) } });
+    expect(refused).toMatchObject({
+      status: 429,
+      body: { ok: false, reason: "locked", message: expect.stringContaining("takes codes again in 15 minutes"), retryAfterSeconds: expect.any(Number) },
+    });
+    expect(Number(refused.body?.retryAfterSeconds)).toBeGreaterThan(WRONG_CODE_WINDOW_MS / 1000 - 60);
+    expect(refused.headers.get("Retry-After")).toBe(String(refused.body?.retryAfterSeconds));
+    expect(await db().cardScan.count({ where: { shop: SHOP, customerId: BOB } })).toBe(1);
+
+    // Only this card is refused: another member's code still works, and in the rival shop the code is unknown, as before.
+    await joinAndSync(stack.runtime, { shop: SHOP, customerId: ADA, via: "storefront", consentText: CONSENT, at: new Date() });
+    expect((await pos({ body: { code: codeOf(cardData((await cardPage(ADA)).html)) } })).status).toBe(200);
+    expect((await pos({ token: sessionToken({ shop: OTHER }), body: { code: codeOf(data) } })).body).toMatchObject({ reason: "unknown" });
+
+    // After the quarter hour, the right code works again and clears the count.
+    const later = new Date(Date.now() + WRONG_CODE_WINDOW_MS + 1_000);
+    expect(await resolveCardCode(db(), SHOP, codeOf(data, later), later, key())).toEqual({ ok: true, customerId: BOB, cardRef: data.ref });
+    expect(await counter()).toBe(0);
   });
 
   it.each([

@@ -110,12 +110,16 @@ describe("resolving a code against the shop's cards", () => {
       { shop: SHOP, ref: card.ref, customerId: card.customerId, revokedAt: card.revokedAt, secretSealed: sealSecret(cardSealKey(applicationKey), card.secret, `member-card:${SHOP}:${card.ref}`) },
     ]),
   );
-  // Only the one query resolution makes: a card by (shop, ref).
+  // What resolution asks of the database: a card by (shop, ref); the attempt counted (one row: the card is not
+  // locked; the counting itself runs on real databases in tests/integration/member-card.test.ts); the count cleared.
+  const countAttempt = () => Promise.resolve(1);
   const db = {
     memberCard: {
       findUnique: ({ where }: { where: { shop_ref: { shop: string; ref: string } } }) =>
         Promise.resolve(where.shop_ref.shop === SHOP ? (rows.get(where.shop_ref.ref) ?? null) : null),
+      update: () => Promise.resolve({}),
     },
+    $executeRaw: countAttempt,
   } as unknown as Database;
   const resolve = (code: string, shop = SHOP) => resolveCardCode(db, shop, code, now, applicationKey);
   const code = formatCardCode("ABCDEFGH", totpAt(secret, now));
@@ -136,7 +140,7 @@ describe("resolving a code against the shop's cards", () => {
 
   it("cannot check a card whose sealed secret was copied from another row (bound to shop and ref): unknown", async () => {
     const copied = { ...rows.get("ABCDEFGH"), secretSealed: sealSecret(cardSealKey(applicationKey), secret, "member-card:rival-cafe.myshopify.com:ABCDEFGH") };
-    const tamperedDb = { memberCard: { findUnique: () => Promise.resolve(copied) } } as unknown as Database;
+    const tamperedDb = { memberCard: { findUnique: () => Promise.resolve(copied) }, $executeRaw: countAttempt } as unknown as Database;
     const lines: string[] = [];
     const restore = captureLogs(
       new Writable({
