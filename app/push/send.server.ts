@@ -240,6 +240,7 @@ async function sendOne(
   return done(row, "failed", response.statusCode, `${host} refused the push with ${response.statusCode}${said}`);
 }
 
+/** The delivery's outcome when it is not put back for a retry. */
 function done(row: ClaimedDelivery, status: Outcome, statusCode: number | null, error: string | null): DeliveryResult {
   return { id: row.id, status, statusCode, error, retryAt: null };
 }
