@@ -74,6 +74,14 @@ function cardData(html: string): { ref: string; secret: string; stepSeconds: num
   return JSON.parse(json) as { ref: string; secret: string; stepSeconds: number; digits: number; base: string };
 }
 
+/** The card's digits at `at` with the last one changed until they match no step at all (not even an old one). */
+function wrongDigits(secret: Buffer, at: Date): string {
+  const right = totpAt(secret, at);
+  const wrong = [1, 2, 3, 4, 5, 6, 7, 8, 9].map((add) => right.slice(0, 5) + String((Number(right[5]) + add) % 10)).find((candidate) => checkDigits(secret, candidate, at) === "invalid");
+  if (wrong === undefined) throw new Error("every changed last digit matched a step");
+  return wrong;
+}
+
 const codeOf = (data: { ref: string; secret: string }, at = new Date()) => formatCardCode(data.ref, totpAt(Buffer.from(data.secret, "base64url"), at));
 
 describe.each(stackKinds())("member card and POS recognition on $name", (kind) => {
@@ -182,11 +190,7 @@ describe.each(stackKinds())("member card and POS recognition on $name", (kind) =
     const secret = Buffer.from(data.secret, "base64url");
     const now = new Date();
     const digits = totpAt(secret, now);
-    // Change the last digit until it matches no step at all (not even an old one).
-    const tampered = [1, 2, 3, 4, 5, 6, 7, 8, 9]
-      .map((add) => digits.slice(0, 5) + String((Number(digits[5]) + add) % 10))
-      .find((candidate) => checkDigits(secret, candidate, now) === "invalid");
-    expect(await pos({ body: { code: formatCardCode(data.ref, tampered ?? "") } })).toMatchObject({ status: 422, body: { ok: false, reason: "invalid", message: expect.stringContaining("do not match") } });
+    expect(await pos({ body: { code: formatCardCode(data.ref, wrongDigits(secret, now)) } })).toMatchObject({ status: 422, body: { ok: false, reason: "invalid", message: expect.stringContaining("do not match") } });
     const tamperedRef = (data.ref[0] === "A" ? "B" : "A") + data.ref.slice(1);
     expect(await pos({ body: { code: `${tamperedRef}-${digits}` } })).toMatchObject({ status: 404, body: { reason: "unknown" } });
     const tenMinutesAgo = formatCardCode(data.ref, hotp(secret, stepAt(now) - 10));
@@ -207,12 +211,7 @@ describe.each(stackKinds())("member card and POS recognition on $name", (kind) =
   it("refuses a card's codes, even its right one, once five wrong ones were tried within a quarter hour, until it ends", async () => {
     const data = cardData((await cardPage(BOB)).html);
     const secret = Buffer.from(data.secret, "base64url");
-    const wrongCode = () => {
-      const now = new Date();
-      const right = totpAt(secret, now);
-      const digits = [1, 2, 3, 4, 5, 6, 7, 8, 9].map((add) => right.slice(0, 5) + String((Number(right[5]) + add) % 10)).find((candidate) => checkDigits(secret, candidate, now) === "invalid");
-      return formatCardCode(data.ref, digits ?? "");
-    };
+    const wrongCode = () => formatCardCode(data.ref, wrongDigits(secret, new Date()));
     const counter = async () => (await db().memberCard.findUniqueOrThrow({ where: { shop_ref: { shop: SHOP, ref: data.ref } } })).wrongCodes;
     // Four wrong codes, then the right one: it works and clears the count.
     for (let i = 0; i < 4; i += 1) expect((await pos({ body: { code: wrongCode() } })).status).toBe(422);
