@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import fc from "fast-check";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { redactCustomer } from "../../app/compliance/personal-data.server";
 import { registerInstall } from "../../app/shops/shops.server";
 import { drainWebhooks } from "../../app/webhooks/drain.server";
 import { receiveWebhook, type IncomingWebhook, type IntakeDeps } from "../../app/webhooks/intake.server";
@@ -196,6 +197,31 @@ describe.each(stackKinds())("hostile webhook payloads on $name", (kind) => {
       const row = await deliveryRow(eventId);
       expect([row?.status, (row?.error ?? "").length > 0]).toEqual(["failed", true]);
     }
+  });
+
+  it("customers/redact erases the unapplied deliveries about the customer, even beside a payload PostgreSQL's JSON operators refuse", async () => {
+    const recorder = new DeliveryRecorder(pool, () => {});
+    // Valid JSON that PostgreSQL stores as json, but whose `->>` fails: a lone surrogate escape (set aside by the drain, payload kept).
+    const stored: Array<[WebhookTopic, string, string]> = [
+      ["customers/update", randomUUID(), '{"id":812,"first_name":"\\ud800","updated_at":"2026-11-20T07:00:00Z"}'],
+      ["orders/create", randomUUID(), JSON.stringify({ id: 91001, customer: { id: 811 }, line_items: [] })],
+      ["customers/update", randomUUID(), JSON.stringify({ id: 811, email: "eve@example.com" })],
+      ["customers/update", randomUUID(), JSON.stringify({ id: 813, email: "someone@example.com" })],
+    ];
+    for (const [topic, eventId, payload] of stored) {
+      await recorder.record({ shop: SHOP, eventId, webhookId: eventId, topic, apiVersion: "2025-10", triggeredAt: null, payload });
+    }
+    await redactCustomer(stack.runtime.db, SHOP, "811", []);
+    await redactCustomer(stack.runtime.db, SHOP, "812", []);
+    const rows = await Promise.all(stored.map(([, eventId]) => deliveryRow(eventId)));
+    expect(rows.map((row) => [row?.status, row?.error ?? null, row?.payload === null])).toEqual([
+      ["failed", "erased by customers/redact", true],
+      ["failed", "erased by customers/redact", true],
+      ["failed", "erased by customers/redact", true],
+      ["received", null, false],
+    ]);
+    // Nothing left for the next test's drain.
+    await stack.runtime.db.webhookDelivery.deleteMany({ where: { shop: SHOP, eventId: { in: stored.map(([, eventId]) => eventId) } } });
   });
 
   it("a value PostgreSQL refuses in a run of orders fails that delivery alone; the rest of the run is applied", async () => {
