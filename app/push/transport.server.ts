@@ -99,13 +99,15 @@ export function createPushTransport(
       answer.abort = client.request(prepared.method, `${url.pathname}${url.search}`, headerList(prepared), prepared.body, (error, response) => answer.settle(error, response));
     });
 
+  const preparing = new PreparationTurn();
+
   return {
     async send(endpoint, prepare) {
       const { window, client } = originFor(endpoint);
       await window.acquire();
       let started: number | null = null;
       try {
-        const prepared = prepare();
+        const prepared = await preparing.prepare(prepare);
         started = performance.now();
         const response = await request(client, endpoint, prepared);
         window.release({ roundTripMs: performance.now() - started, congested: response.statusCode === 429 || response.statusCode === 503 });
@@ -122,6 +124,36 @@ export function createPushTransport(
       origins.clear();
     },
   };
+}
+
+/**
+ * Requests admitted in one turn of the event loop are prepared together, at
+ * its end (`setImmediate`): the answers read in that turn free their window
+ * slots first, then the pushes admitted into them are encrypted back to back
+ * (the client then writes them together too). Encrypting each push right
+ * after the answer that freed its slot, between one socket read and the next,
+ * cost the sender about 18 µs more per push in bench:push (265 against 247 µs,
+ * three alternating pairs of 100,000-push runs): the crypto ran colder among
+ * the reading and parsing around it.
+ */
+class PreparationTurn {
+  private readonly queued: Array<{ prepare: () => PushRequest; resolve: (request: PushRequest) => void; reject: (error: unknown) => void }> = [];
+
+  prepare(prepare: () => PushRequest): Promise<PushRequest> {
+    return new Promise((resolve, reject) => {
+      if (this.queued.push({ prepare, resolve, reject }) === 1) setImmediate(() => this.run());
+    });
+  }
+
+  private run(): void {
+    for (const { prepare, resolve, reject } of this.queued.splice(0)) {
+      try {
+        resolve(prepare());
+      } catch (error) {
+        reject(error);
+      }
+    }
+  }
 }
 
 /** One request's answer: settles the send once, from the client's answer, its error, or the deadline. */

@@ -180,6 +180,27 @@ describe("push transport", () => {
     expect(answers.map((answer) => answer?.statusCode)).toEqual(Array.from({ length: 20 }, () => 201));
   });
 
+  it("prepares the pushes let in by answers read in one turn after all those answers, back to back", async () => {
+    const held: ServerResponse[] = [];
+    const origin = await serve((_request, _body, response) => held.push(response));
+    transport = createPushTransport({ allowLocalReceivers: true }, { maxWindow: 2 });
+    const events: string[] = [];
+    const sends = Array.from({ length: 4 }, (_, i) =>
+      transport?.send(new URL(`${origin}/push/s${i}`), () => {
+        events.push(`prepare ${i}`);
+        return { method: "POST", headers: { TTL: 0 }, body: Buffer.from("x") };
+      }).then(() => events.push(`answered ${i}`)),
+    );
+    await expect.poll(() => held.length).toBe(2);
+    events.length = 0;
+    // Both answers are written before the client's next turn, so it reads them in the same turn.
+    for (const response of held.splice(0)) response.writeHead(201).end();
+    await expect.poll(() => held.length).toBe(2);
+    expect(events).toEqual(["answered 0", "answered 1", "prepare 2", "prepare 3"]);
+    for (const response of held.splice(0)) response.writeHead(201).end();
+    await Promise.all(sends);
+  });
+
   it("gives the slot back when preparing fails, and rejects with that error", async () => {
     const origin = await serve((_request, _body, response) => response.writeHead(201).end());
     transport = createPushTransport({ allowLocalReceivers: true }, { maxWindow: 2 });
