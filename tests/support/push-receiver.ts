@@ -1,6 +1,15 @@
 import { createDecipheriv, createECDH, createHash, createPublicKey, hkdfSync, randomBytes, verify, type ECDH } from "node:crypto";
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { Socket } from "node:net";
+import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
+import {
+  createServer as createHttp2Server,
+  type Http2Server,
+  type Http2Session,
+  type IncomingHttpHeaders as IncomingHttp2Headers,
+  type OutgoingHttpHeaders as OutgoingHttp2Headers,
+  type ServerHttp2Stream,
+  type Settings as Http2Settings,
+} from "node:http2";
+import { createServer as createNetServer, type Socket } from "node:net";
 
 /**
  * A Web Push service for tests, on loopback, built on node:crypto only. It
@@ -20,6 +29,11 @@ import type { Socket } from "node:net";
  * A push that fails a check is answered 400/401/403 and kept in `rejected`.
  * Tests can script answers (500, 429 with Retry-After, 404, 410) per
  * subscription; unscripted pushes are answered 201.
+ *
+ * One port speaks HTTP/1.1 and HTTP/2 over cleartext (h2c with prior
+ * knowledge, RFC 9113 §3.3): each connection is handed to the HTTP/2 server
+ * when it opens with the HTTP/2 connection preface, to the HTTP/1.1 server
+ * otherwise, and both answer every push alike.
  */
 
 export interface ReceiverSubscription {
@@ -39,6 +53,8 @@ export interface ReceivedPush {
   jwt: { aud: string; exp: number; sub: string };
   /** The VAPID public key the push was signed with. */
   publicKey: string;
+  /** The protocol the push arrived on. */
+  httpVersion: "1.1" | "2";
 }
 
 export interface RejectedPush {
@@ -70,6 +86,8 @@ export interface PushReceiver {
   /** Requests that reached a subscription, whatever the answer. */
   requestsFor(subscriptionId: string): number;
   totalRequests(): number;
+  /** Requests (to any path, whatever the answer) per protocol. */
+  requestsByProtocol(): { http1: number; http2: number };
   /** Pushes decrypted (all of them unless `decryptOneIn` samples). */
   decryptedCount(): number;
   waitFor(count: number, timeoutMs?: number): Promise<ReceivedPush[]>;
@@ -108,7 +126,28 @@ export interface ReceiverOptions {
    * this time has had its push accepted without learning so.
    */
   answerDelayMs?: number;
+  /**
+   * The HTTP/2 server's SETTINGS (e.g. `maxConcurrentStreams`,
+   * `initialWindowSize`), for testing a client's flow control and limits.
+   */
+  http2Settings?: Http2Settings;
 }
+
+/** RFC 9113 §3.4: what a client speaking HTTP/2 with prior knowledge sends first. */
+const HTTP2_PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", "latin1");
+
+/** A request as either protocol delivers it (header names lowercase). */
+interface PushRequest {
+  httpVersion: "1.1" | "2";
+  method: string;
+  path: string;
+  headers: IncomingHttpHeaders | IncomingHttp2Headers;
+  /** What identifies the connection (the socket for HTTP/1.1, the session for HTTP/2). */
+  connection: object;
+}
+
+/** Sends the answer; header names as in HTTP/1.1 ("Retry-After"). */
+type Answerer = (status: number, headers: Record<string, string>, text: string) => void;
 
 export async function startPushReceiver(options: ReceiverOptions = {}): Promise<PushReceiver> {
   const now = options.now ?? Date.now;
@@ -116,45 +155,128 @@ export async function startPushReceiver(options: ReceiverOptions = {}): Promise<
   const seeded = new Map<string, ECDH>();
   const scripts = new Map<string, ScriptedAnswer[]>();
   const requestCounts = new Map<string, number>();
-  // Per connection, as a push service's front end verifies: the token and key it last verified, and their claims.
-  const verifiedOn = new WeakMap<Socket, { token: string; key: string; claims: { aud: string; exp: number; sub: string } }>();
+  // Per connection (HTTP/1.1 socket, HTTP/2 session), as a push service's front end verifies: the token and key it last verified, and their claims.
+  const verifiedOn = new WeakMap<object, { token: string; key: string; claims: { aud: string; exp: number; sub: string } }>();
   const decryptOneIn = Math.max(1, Math.floor(options.decryptOneIn ?? 1));
   let decrypted = 0;
   const received: ReceivedPush[] = [];
   const rejected: RejectedPush[] = [];
   let total = 0;
+  let http1Requests = 0;
+  let http2Requests = 0;
   let origin = "";
 
   const server: Server = createServer((request, response) => {
     const chunks: Buffer[] = [];
     request.on("data", (chunk: Buffer) => chunks.push(chunk));
-    request.on("end", () => handle(request, Buffer.concat(chunks), response));
+    request.on("end", () =>
+      handle(
+        { httpVersion: "1.1", method: request.method ?? "", path: request.url ?? "", headers: request.headers, connection: request.socket },
+        Buffer.concat(chunks),
+        (status, headers, text) => {
+          response.writeHead(status, { "Content-Type": "text/plain", ...headers }).end(text);
+        },
+      ),
+    );
   });
   server.keepAliveTimeout = 60_000;
 
-  function answer(response: ServerResponse, status: number, headers: Record<string, string> = {}, text = ""): void {
-    const send = () => response.writeHead(status, { "Content-Type": "text/plain", ...headers }).end(text);
-    if (options.answerDelayMs) setTimeout(send, options.answerDelayMs);
-    else send();
+  // HTTP/2 through the stream API (no compat objects per request: the benchmark's pushes share 2 cores with the sender).
+  const h2server: Http2Server = createHttp2Server(options.http2Settings ? { settings: options.http2Settings } : {});
+  // No idle timeout: a session lives until its client or close() ends it.
+  h2server.setTimeout(0);
+  const sessions = new Set<Http2Session>();
+  h2server.on("session", (session: Http2Session) => {
+    sessions.add(session);
+    session.once("close", () => sessions.delete(session));
+    session.on("error", () => undefined);
+  });
+  h2server.on("stream", (stream: ServerHttp2Stream, headers: IncomingHttp2Headers) => {
+    stream.on("error", () => undefined);
+    const chunks: Buffer[] = [];
+    stream.on("data", (chunk: Buffer) => chunks.push(chunk));
+    stream.on("end", () =>
+      handle(
+        { httpVersion: "2", method: headers[":method"] ?? "", path: headers[":path"] ?? "", headers, connection: stream.session ?? stream },
+        Buffer.concat(chunks),
+        (status, extra, text) => {
+          // The client may have reset the stream (or the session gone) while the answer waited.
+          if (stream.destroyed || stream.closed) return;
+          const out: OutgoingHttp2Headers = { ":status": status, "content-type": "text/plain", "content-length": Buffer.byteLength(text) };
+          for (const name in extra) out[name.toLowerCase()] = extra[name];
+          if (text === "") {
+            stream.respond(out, { endStream: true });
+          } else {
+            stream.respond(out);
+            stream.end(text);
+          }
+        },
+      ),
+    );
+  });
+
+  // One port, both protocols: a connection that opens with the HTTP/2 preface is HTTP/2 (h2c, prior knowledge).
+  const sockets = new Set<Socket>();
+  // Sockets as each server makes them: half-open allowed (node:http ends them itself) and no Nagle delay.
+  const front = createNetServer({ allowHalfOpen: true, noDelay: true }, (socket) => {
+    sockets.add(socket);
+    socket.once("close", () => sockets.delete(socket));
+    const onError = () => socket.destroy();
+    socket.on("error", onError);
+    let head: Buffer = Buffer.alloc(0);
+    const onData = (chunk: Buffer) => {
+      head = head.length === 0 ? chunk : Buffer.concat([head, chunk]);
+      const compared = Math.min(head.length, HTTP2_PREFACE.length);
+      const http2 = head.compare(HTTP2_PREFACE, 0, compared, 0, compared) === 0;
+      if (http2 && head.length < HTTP2_PREFACE.length) return; // so far a prefix of the preface: wait for the rest
+      // Stop reading into this listener and put the bytes back: the server taking over reads them first.
+      socket.off("data", onData);
+      socket.off("end", onEnd);
+      socket.pause();
+      socket.unshift(head);
+      socket.off("error", onError);
+      if (http2) {
+        // As an HTTP/2 server's own sockets are: ended when the client ends. The session reads the bytes put back
+        // (on the next tick, before any new read) and takes the socket's reads over.
+        socket.allowHalfOpen = false;
+        h2server.emit("connection", socket);
+      } else {
+        // The HTTP/1.1 parser takes the socket's reads over but only sees the bytes put back once the socket flows;
+        // it flows before any new read arrives, so they come first.
+        server.emit("connection", socket);
+        socket.resume();
+      }
+    };
+    const onEnd = () => socket.destroy();
+    socket.on("data", onData);
+    socket.once("end", onEnd);
+  });
+
+  function answerAfterDelay(send: Answerer, status: number, headers: Record<string, string> = {}, text = ""): void {
+    if (options.answerDelayMs) setTimeout(() => send(status, headers, text), options.answerDelayMs);
+    else send(status, headers, text);
   }
 
-  function handle(request: IncomingMessage, body: Buffer, response: ServerResponse): void {
+  function handle(request: PushRequest, body: Buffer, send: Answerer): void {
     total += 1;
-    const match = /^\/push\/([A-Za-z0-9_-]+)$/.exec(request.url ?? "");
+    if (request.httpVersion === "2") http2Requests += 1;
+    else http1Requests += 1;
+    const answer = (status: number, headers: Record<string, string> = {}, text = "") => answerAfterDelay(send, status, headers, text);
+    const match = /^\/push\/([A-Za-z0-9_-]+)$/.exec(request.path);
     const id = match?.[1];
     let subscription = id ? subscriptions.get(id) : undefined;
     if (!subscription && id && options.resolveUnknown) {
       const made = options.resolveUnknown(id);
       if (made) subscription = register(id, made.keySeed, made.applicationServerKey ?? null);
     }
-    if (request.method !== "POST" || !subscription) return answer(response, 404, {}, "no such subscription");
+    if (request.method !== "POST" || !subscription) return answer(404, {}, "no such subscription");
     requestCounts.set(subscription.id, (requestCounts.get(subscription.id) ?? 0) + 1);
     const reject = (status: number, reason: string) => {
       rejected.push({ subscriptionId: subscription.id, status, reason });
-      answer(response, status, {}, reason);
+      answer(status, {}, reason);
     };
     const scripted = scripts.get(subscription.id)?.shift() ?? scripts.get("*")?.shift();
-    const vapid = checkVapid(request.headers.authorization, subscription, request.socket);
+    const vapid = checkVapid(header(request, "authorization") ?? undefined, subscription, request.connection);
     if (!vapid.ok) return reject(vapid.status, vapid.reason);
     const ttlText = header(request, "ttl");
     if (ttlText === null || !/^\d+$/.test(ttlText)) return reject(400, "TTL header missing or not a number");
@@ -164,7 +286,7 @@ export async function startPushReceiver(options: ReceiverOptions = {}): Promise<
     if (topic !== null && !/^[A-Za-z0-9_-]{1,32}$/.test(topic)) return reject(400, `bad Topic ${topic}`);
     if (header(request, "content-encoding") !== "aes128gcm") return reject(400, "Content-Encoding must be aes128gcm");
     if (scripted) {
-      return answer(response, scripted.status, scripted.retryAfter === undefined ? {} : { "Retry-After": scripted.retryAfter }, scripted.text ?? `scripted ${scripted.status}`);
+      return answer(scripted.status, scripted.retryAfter === undefined ? {} : { "Retry-After": scripted.retryAfter }, scripted.text ?? `scripted ${scripted.status}`);
     }
     let text = "";
     const decrypt = options.decrypt !== false && (decryptOneIn === 1 || Math.random() * decryptOneIn < 1);
@@ -179,11 +301,11 @@ export async function startPushReceiver(options: ReceiverOptions = {}): Promise<
       const framing = aes128gcmFramingError(body);
       if (framing !== null) return reject(400, framing);
     }
-    received.push({ subscriptionId: subscription.id, text, decrypted: decrypt, ttl: Number(ttlText), urgency, topic, jwt: { aud: vapid.aud, exp: vapid.exp, sub: vapid.sub }, publicKey: vapid.key });
-    answer(response, 201, { Location: `${origin}/message/${received.length}` });
+    received.push({ subscriptionId: subscription.id, text, decrypted: decrypt, ttl: Number(ttlText), urgency, topic, jwt: { aud: vapid.aud, exp: vapid.exp, sub: vapid.sub }, publicKey: vapid.key, httpVersion: request.httpVersion });
+    answer(201, { Location: `${origin}/message/${received.length}` });
   }
 
-  function checkVapid(authorization: string | undefined, subscription: Registered, socket: Socket) {
+  function checkVapid(authorization: string | undefined, subscription: Registered, connection: object) {
     const fail = (status: number, reason: string) => ({ ok: false as const, status, reason });
     const match = /^vapid t=([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+), k=([A-Za-z0-9_-]+)$/.exec(authorization ?? "");
     if (!match?.[1] || !match[2]) return fail(401, "missing or malformed VAPID Authorization");
@@ -191,12 +313,12 @@ export async function startPushReceiver(options: ReceiverOptions = {}): Promise<
     if (subscription.applicationServerKey !== null && key !== subscription.applicationServerKey) {
       return fail(403, "VAPID key is not the key the subscription was made with");
     }
-    let verified = verifiedOn.get(socket);
+    let verified = verifiedOn.get(connection);
     if (!verified || verified.token !== token || verified.key !== key) {
       const checked = verifyJwt(token, key);
       if (!checked.ok) return fail(403, checked.reason);
       verified = { token, key, claims: checked.claims };
-      verifiedOn.set(socket, verified);
+      verifiedOn.set(connection, verified);
     }
     const claims = { ...verified.claims, key };
     const nowSeconds = Math.floor(now() / 1000);
@@ -224,8 +346,14 @@ export async function startPushReceiver(options: ReceiverOptions = {}): Promise<
     return registered;
   }
 
-  await new Promise<void>((resolve) => server.listen(0, options.host ?? "127.0.0.1", resolve));
-  const address = server.address();
+  await new Promise<void>((resolve, reject) => {
+    front.once("error", reject);
+    front.listen(0, options.host ?? "127.0.0.1", () => {
+      front.off("error", reject);
+      resolve();
+    });
+  });
+  const address = front.address();
   if (address === null || typeof address === "string") throw new Error("push receiver is not listening");
   origin = `http://${options.host ?? "127.0.0.1"}:${address.port}`;
 
@@ -243,6 +371,7 @@ export async function startPushReceiver(options: ReceiverOptions = {}): Promise<
     rejected,
     requestsFor: (subscriptionId) => requestCounts.get(subscriptionId) ?? 0,
     totalRequests: () => total,
+    requestsByProtocol: () => ({ http1: http1Requests, http2: http2Requests }),
     decryptedCount: () => decrypted,
     async waitFor(count, timeoutMs = 30_000) {
       const deadline = Date.now() + timeoutMs;
@@ -256,13 +385,17 @@ export async function startPushReceiver(options: ReceiverOptions = {}): Promise<
     },
     close: () =>
       new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
+        // Neither protocol's server listens (the front server does); closing them ends their keep-alive bookkeeping.
+        server.close();
+        h2server.close();
+        for (const session of sessions) session.destroy();
+        for (const socket of sockets) socket.destroy();
+        front.close(() => resolve());
       }),
   };
 }
 
-function header(request: IncomingMessage, name: string): string | null {
+function header(request: PushRequest, name: string): string | null {
   const value = request.headers[name];
   return typeof value === "string" ? value.trim() : null;
 }
