@@ -136,6 +136,11 @@ const envSchema = z.object({
   PUSH_SERVICE_HOSTS: z.string().default(DEFAULT_PUSH_SERVICE_HOSTS.join(",")),
   /** Tests only: accept subscriptions on a loopback HTTP receiver. Refused in production. */
   PUSH_ALLOW_LOCAL_RECEIVERS: z.preprocess(emptyAsUnset, flag.default(false)),
+  /**
+   * Which HTTP the push sender speaks: "auto" (HTTP/2 to push services that offer it, else HTTP/1.1), "1.1" (HTTP/1.1 only),
+   * or "2" (as auto, and HTTP/2 to a plain-HTTP local receiver too: tests and benchmarks).
+   */
+  PUSH_HTTP: z.preprocess(emptyAsUnset, z.enum(["auto", "1.1", "2"]).default("auto")),
   /** Pushes per second one shop may send (its campaign is paced; other shops are not held up). */
   PUSH_RATE_PER_SHOP: z.coerce.number().int().min(1).max(100_000).default(50),
   /** Who push services may contact about our pushes (the VAPID `sub`): mailto: or https:. Default: SHOPIFY_APP_URL when https. */
@@ -190,6 +195,8 @@ export interface Config {
     /** Allowed push-service hosts; "*.x" matches any subdomain of x. */
     serviceHosts: string[];
     allowLocalReceivers: boolean;
+    /** PUSH_HTTP: which HTTP the sender speaks to push services. */
+    http: "auto" | "1.1" | "2";
     ratePerShop: number;
     contact: string;
   };
@@ -282,6 +289,7 @@ export function parseConfig(env: Record<string, string | undefined>, options: Pa
     push: {
       serviceHosts: parsePushServiceHosts(e.PUSH_SERVICE_HOSTS),
       allowLocalReceivers: e.PUSH_ALLOW_LOCAL_RECEIVERS,
+      http: e.PUSH_HTTP,
       ratePerShop: e.PUSH_RATE_PER_SHOP,
       contact: e.PUSH_CONTACT ?? defaultPushContact(appUrl, production && (options.requireShopifyCredentials ?? true)),
     },

@@ -11,7 +11,10 @@
  * web-push's stock per-message request building (which signs a fresh VAPID
  * JWT each time).
  *
- *   npm run bench:push [-- --subscriptions 100000 --queue postgres|redis --decrypt-one-in 20]
+ *   npm run bench:push [-- --subscriptions 100000 --queue postgres|redis --decrypt-one-in 20 --http 2|1.1]
+ *
+ * --http: the sender speaks HTTP/2 to the receiver (h2c, PUSH_HTTP=2, the
+ * default: the big push services all offer HTTP/2) or HTTP/1.1 (PUSH_HTTP=1.1).
  *
  * Sender CPU is this process's CPU time (process.cpuUsage, all threads)
  * during the send phase; the receiver's is measured in its own process and
@@ -51,11 +54,13 @@ const { values } = parseArgs({
     queue: { type: "string", default: "postgres" },
     "floor-samples": { type: "string", default: "5000" },
     "decrypt-one-in": { type: "string", default: "20" },
+    http: { type: "string", default: "2" },
   },
 });
 const SUBSCRIPTIONS = positiveInt("--subscriptions", values.subscriptions);
 const FLOOR_SAMPLES = positiveInt("--floor-samples", values["floor-samples"]);
 const DECRYPT_ONE_IN = positiveInt("--decrypt-one-in", values["decrypt-one-in"]);
+const HTTP = values.http === "2" ? "2" : values.http === "1.1" ? "1.1" : fail(`--http must be 2 or 1.1 (got ${JSON.stringify(values.http)})`);
 const QUEUE = values.queue === "redis" ? "redis" : values.queue === "postgres" ? "postgres" : fail(`--queue must be postgres or redis (got ${JSON.stringify(values.queue)})`);
 const SERVER_URL = process.env.BENCH_DATABASE_URL ?? process.env.DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
 const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
@@ -199,6 +204,7 @@ interface ReceiverStats {
   rejected: number;
   cpuMicros: number;
   requests: number;
+  byProtocol: { http1: number; http2: number };
   firstRejection: unknown;
   sample: string | null;
 }
@@ -246,6 +252,7 @@ async function main(): Promise<void> {
       ...(QUEUE === "redis" ? { REDIS_URL } : {}),
       PUSH_ALLOW_LOCAL_RECEIVERS: "1",
       PUSH_RATE_PER_SHOP: "100000",
+      PUSH_HTTP: HTTP,
     });
     const db = createPrismaClient(databaseUrl);
     const jobs = createJobBackend(config.queue, databaseUrl, { redisPrefix });
@@ -329,11 +336,14 @@ async function main(): Promise<void> {
     if (sent !== SUBSCRIPTIONS || stats.received !== SUBSCRIPTIONS || stats.rejected !== 0 || stats.decrypted === 0) {
       throw new Error(`not every push arrived intact: ${JSON.stringify({ counts, receiver: stats })}`);
     }
+    if ((HTTP === "2" ? stats.byProtocol.http1 : stats.byProtocol.http2) !== 0) {
+      throw new Error(`pushes arrived over another HTTP than --http ${HTTP}: ${JSON.stringify(stats.byProtocol)}`);
+    }
     const floor = Math.min(floorBefore, floorAfter);
     const hkdfSyncFloor = Math.min(hkdfSyncBefore, hkdfSyncAfter);
     const cpuPerPush = sendCpuUs / SUBSCRIPTIONS;
     const endToEnd = SUBSCRIPTIONS / (enqueueSeconds + sendSeconds);
-    console.log(`subscriptions=${SUBSCRIPTIONS} queue=${QUEUE} node=${process.version} payload=${plaintext.length} B cores=${availableParallelism()}`);
+    console.log(`subscriptions=${SUBSCRIPTIONS} queue=${QUEUE} http=${HTTP} node=${process.version} payload=${plaintext.length} B cores=${availableParallelism()}`);
     console.log(`enqueue   ${round(enqueueSeconds, 2)} s (${round(SUBSCRIPTIONS / enqueueSeconds)} deliveries/s, ${round(enqueueCpuUs / SUBSCRIPTIONS)} µs CPU each)  load ${enqueueLoad}`);
     console.log(
       `send      ${round(sendSeconds, 2)} s (${round(SUBSCRIPTIONS / sendSeconds)} pushes/s), sender CPU ${round(cpuPerPush)} µs/push ` +
@@ -348,7 +358,7 @@ async function main(): Promise<void> {
     console.log(`stock web-push request building (JWT signed per message, no HTTP): ${round(stock)} µs = ${round(stock / floor, 2)}× floor`);
     console.log(`web-push request building without VAPID (the sender's call, no HTTP): ${round(encryptOnly)} µs = ${round(encryptOnly / floor, 2)}× floor`);
     console.log(
-      `receiver: ${stats.received} pushes accepted (headers, VAPID claims and framing checked; JWT signature verified once per connection), ` +
+      `receiver: ${stats.received} pushes accepted over HTTP/${HTTP === "2" ? "2 (h2c)" : "1.1"} (headers, VAPID claims and framing checked; JWT signature verified once per connection), ` +
         `${stats.decrypted} decrypted (one in ${DECRYPT_ONE_IN} sampled), ${stats.rejected} rejected; sample ${stats.sample ?? ""}`,
     );
     console.log(
@@ -361,6 +371,7 @@ async function main(): Promise<void> {
         ratio_vs_floor: round(cpuPerPush / floor, 2),
         crypto_floor_hkdfsync_us: round(hkdfSyncFloor),
         web_push_encrypt_us: round(encryptOnly),
+        http: HTTP,
       }),
     );
   } finally {

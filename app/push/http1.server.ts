@@ -491,11 +491,21 @@ export function requestHead(method: string, path: string, host: string, headers:
   if (!path.startsWith("/") || /[\s\0]/.test(path)) throw new TypeError(`not a request path: ${JSON.stringify(path.slice(0, 80))}`);
   let head = `${method} ${path} HTTP/1.1\r\nHost: ${host}\r\n`;
   for (const [name, value] of headers) {
-    if (!TOKEN.test(name)) throw new TypeError(`not a header name: ${JSON.stringify(name)}`);
-    if (UNSAFE_VALUE.test(value)) throw new TypeError(`the ${name} header contains a line break or NUL`);
+    checkHeaderName(name);
+    checkHeaderValue(name, value);
     const lower = name.toLowerCase();
     if (lower === "host" || lower === "content-length" || lower === "transfer-encoding" || lower === "connection") continue;
     head += `${name}: ${value}\r\n`;
   }
   return `${head}Content-Length: ${bodyLength}\r\n\r\n`;
+}
+
+/** A header name must be a token (RFC 9110 §5.1). */
+export function checkHeaderName(name: string): void {
+  if (!TOKEN.test(name)) throw new TypeError(`not a header name: ${JSON.stringify(name)}`);
+}
+
+/** A header value may not hold what would end the header (CR, LF) or NUL. */
+export function checkHeaderValue(name: string, value: string): void {
+  if (UNSAFE_VALUE.test(value)) throw new TypeError(`the ${name} header contains a line break or NUL`);
 }

@@ -47,7 +47,7 @@ export function createPushSender(
 ): PushSender {
   const applicationKey = requireEncryptionKey(config);
   const policy: EndpointPolicy = { serviceHosts: config.push.serviceHosts, allowLocalReceivers: config.push.allowLocalReceivers };
-  const transport = options.transport ?? createPushTransport(policy);
+  const transport = options.transport ?? createPushTransport(policy, { http: config.push.http });
   const vapid = new VapidAuthorizationCache(config.push.contact, options.now);
   const signers = new Map<string, Promise<VapidSigner | null>>();
   return {

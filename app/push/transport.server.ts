@@ -1,12 +1,15 @@
 import { performance } from "node:perf_hooks";
 import { guardedLookup, type EndpointPolicy } from "./endpoint-policy.server";
 import { Http1Origin, type Http1Answer } from "./http1.server";
+import { Http2Origin, NotHttp2Error } from "./http2.server";
 
 /**
  * Sends prepared push requests (web-push's `generateRequestDetails`) over
- * keep-alive connections, with one HTTP/1.1 client per push-service origin
- * (`Http1Origin`): one TLS handshake per push-service connection, not per
- * message.
+ * keep-alive connections, with one client per push-service origin: HTTP/2
+ * (`Http2Origin`, many pushes per write on one connection) where the service
+ * agrees to it by ALPN, else HTTP/1.1 (`Http1Origin`, one push per
+ * connection at a time); one TLS handshake per push-service connection, not
+ * per message.
  * Plain-HTTP endpoints exist only for the test receiver (the endpoint policy
  * refuses them otherwise). Every connection resolves its host through the
  * endpoint policy's guarded lookup.
@@ -55,15 +58,26 @@ const IDLE_WINDOW_MS = 10 * 60_000;
 /** How long an idle connection is kept open, unless the service's Keep-Alive hint says less. */
 const KEEP_ALIVE_MS = 60_000;
 
+/**
+ * Which HTTP the sender speaks (PUSH_HTTP): "auto", HTTP/2 to HTTPS push
+ * services that offer it by ALPN and HTTP/1.1 otherwise; "1.1", HTTP/1.1
+ * only; "2", as auto, and HTTP/2 with prior knowledge (h2c) to a plain-HTTP
+ * receiver too (tests and benchmarks; plain HTTP is for local receivers only).
+ */
+export type PushHttp = "auto" | "1.1" | "2";
+/** HTTP/2 connections per push-service origin at most: each carries up to the service's stream limit (100 or more at the services in use). */
+const MAX_HTTP2_CONNECTIONS = 4;
+
 interface Origin {
   window: InFlightWindow;
-  client: Http1Origin;
+  client: Http1Origin | Http2Origin;
 }
 
 export function createPushTransport(
   policy: Pick<EndpointPolicy, "allowLocalReceivers">,
-  options: { timeoutMs?: number; now?: () => number; maxWindow?: number } = {},
+  options: { timeoutMs?: number; now?: () => number; maxWindow?: number; http?: PushHttp; ca?: string } = {},
 ): PushTransport {
+  const http = options.http ?? "auto";
   const maxWindow = options.maxWindow ?? MAX_WINDOW;
   const lookup = guardedLookup(policy);
   const timeoutMs = options.timeoutMs ?? PUSH_REQUEST_TIMEOUT_MS;
@@ -82,34 +96,46 @@ export function createPushTransport(
           idle.client.close();
         }
       }
-      origin = {
-        window: new InFlightWindow({ max: maxWindow }),
-        // The whole request is held to one deadline (requestDeadlines); the connect timeout only backs it up.
-        client: new Http1Origin(url.origin, { maxConnections: maxWindow, lookup, keepAliveMs: KEEP_ALIVE_MS, connectTimeoutMs: timeoutMs, keepBodyBytes: BODY_CHARS_KEPT * 4 }),
-      };
+      const http2 = http !== "1.1" && (url.protocol === "https:" || http === "2");
+      origin = { window: new InFlightWindow({ max: maxWindow }), client: http2 ? http2Client(url.origin) : http1Client(url.origin) };
       origins.set(url.origin, origin);
     }
     return origin;
   };
+  // The whole request is held to one deadline (requestDeadlines); the connect timeout only backs it up.
+  const clientOptions = { lookup, keepAliveMs: KEEP_ALIVE_MS, connectTimeoutMs: timeoutMs, keepBodyBytes: BODY_CHARS_KEPT * 4, ...(options.ca === undefined ? {} : { ca: options.ca }) };
+  const http1Client = (origin: string) => new Http1Origin(origin, { ...clientOptions, maxConnections: maxWindow });
+  const http2Client = (origin: string) => new Http2Origin(origin, { ...clientOptions, maxConnections: MAX_HTTP2_CONNECTIONS });
 
-  const request = (client: Http1Origin, url: URL, prepared: PushRequest): Promise<PushResponse> =>
+  const request = (origin: Origin, url: URL, prepared: PushRequest): Promise<PushResponse> =>
     new Promise<PushResponse>((resolve, reject) => {
       const answer = new PushAnswer(resolve, reject, now, deadlines);
       deadlines.watch(answer);
-      answer.abort = client.request(prepared.method, `${url.pathname}${url.search}`, headerList(prepared), prepared.body, (error, response) => answer.settle(error, response));
+      const path = `${url.pathname}${url.search}`;
+      const headers = headerList(prepared);
+      answer.abort = origin.client.request(prepared.method, path, headers, prepared.body, (error, response) => {
+        if (!(error instanceof NotHttp2Error)) return answer.settle(error, response);
+        // The service speaks HTTP/1.1 only, and nothing was sent: from now on this origin gets HTTP/1.1.
+        if (origin.client instanceof Http2Origin) {
+          origin.client.close();
+          origin.client = http1Client(url.origin);
+        }
+        answer.abort = origin.client.request(prepared.method, path, headers, prepared.body, (retryError, retryResponse) => answer.settle(retryError, retryResponse));
+      });
     });
 
   const preparing = new PreparationTurn();
 
   return {
     async send(endpoint, prepare) {
-      const { window, client } = originFor(endpoint);
+      const origin = originFor(endpoint);
+      const window = origin.window;
       await window.acquire();
       let started: number | null = null;
       try {
         const prepared = await preparing.prepare(prepare);
         started = performance.now();
-        const response = await request(client, endpoint, prepared);
+        const response = await request(origin, endpoint, prepared);
         window.release({ roundTripMs: performance.now() - started, congested: response.statusCode === 429 || response.statusCode === 503 });
         return response;
       } catch (error) {

@@ -33,6 +33,7 @@ process.on("message", (message: unknown) => {
       decrypted: receiver.decryptedCount(),
       rejected: receiver.rejected.length,
       requests: receiver.totalRequests(),
+      byProtocol: receiver.requestsByProtocol(),
       firstRejection: receiver.rejected[0] ?? null,
       sample: sample?.text ?? null,
       cpuMicros: ((usage) => usage.user + usage.system)(process.cpuUsage()),

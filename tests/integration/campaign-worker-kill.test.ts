@@ -57,16 +57,17 @@ const RATE = 200;
 const ANSWER_DELAY_MS = 200;
 const TITLES = ["Taste the autumn menu", "New on the menu"];
 
+/** Each kill over one of the sender's two protocols: HTTP/2 (what the big push services speak) and HTTP/1.1. */
 const SCENARIOS = [
-  { name: "early (a sixth of the pushes received)", killAtShare: 1 / 6 },
-  { name: "late (three fifths of the pushes received)", killAtShare: 3 / 5 },
+  { name: "early (a sixth of the pushes received, HTTP/2)", killAtShare: 1 / 6, http: "2" as const },
+  { name: "late (three fifths of the pushes received, HTTP/1.1)", killAtShare: 3 / 5, http: "1.1" as const },
 ];
 
 const hasServerStack = Boolean(process.env.DATABASE_URL && process.env.REDIS_URL);
 
 describe.skipIf(!hasServerStack)("killing the push worker mid-campaign (PostgreSQL server + Redis)", () => {
   it(`never sends a member the campaign twice: killed ${SCENARIOS.map((s) => s.name).join(" and ")}, then restarted`, async () => {
-    const outcomes = await Promise.allSettled(SCENARIOS.map((scenario) => runScenario(scenario.killAtShare)));
+    const outcomes = await Promise.allSettled(SCENARIOS.map((scenario) => runScenario(scenario.killAtShare, scenario.http)));
     const failures = outcomes.flatMap((outcome, index) => (outcome.status === "rejected" ? [`killed ${SCENARIOS[index]?.name}: ${describeError(outcome.reason)}`] : []));
     if (failures.length > 0) throw new Error(failures.join("\n\n"));
   }, 300_000);
@@ -88,8 +89,8 @@ interface ReceivedDelivery {
   receiverId: string;
 }
 
-async function runScenario(killAtShare: number): Promise<void> {
-  const stack = await startScenarioStack();
+async function runScenario(killAtShare: number, http: "2" | "1.1"): Promise<void> {
+  const stack = await startScenarioStack(http);
   const { db, receiver, note } = stack;
   try {
     // The worker boots while the shop is seeded; it finds the campaign when it is scheduled.
@@ -134,6 +135,7 @@ async function runScenario(killAtShare: number): Promise<void> {
     expect(stopped.code, "worker 2 stops cleanly").toBe(0);
 
     const received = receivedDeliveries(receiver, stack.clickKey);
+    expect(receiver.requestsByProtocol()[http === "2" ? "http1" : "http2"], `pushes sent over another HTTP than ${http}`).toBe(0);
     const final = await deliveries(db);
     checkOnce(received, final, planted, treated);
     checkKillOutcome({ received, receivedBeforeRestart, atKill, final, treated, note });
@@ -147,7 +149,7 @@ async function runScenario(killAtShare: number): Promise<void> {
 }
 
 /** A fresh database and Redis database, a slow receiver, the worker's environment, and cleanup of all of it. */
-async function startScenarioStack() {
+async function startScenarioStack(http: "2" | "1.1") {
   const started = Date.now();
   const events: string[] = [];
   const note = (what: string) => events.push(`${((Date.now() - started) / 1000).toFixed(1)} s ${what}`);
@@ -171,6 +173,7 @@ async function startScenarioStack() {
     SHOPIFY_API_SECRET: "kill-test-secret",
     SHOPIFY_APP_URL: "https://regulars.example.com",
     PUSH_ALLOW_LOCAL_RECEIVERS: "1",
+    PUSH_HTTP: http,
     PUSH_RATE_PER_SHOP: String(RATE),
     // A killed worker's job is resumed once its lock (30 s) expires, found by a check every 2 s rather than BullMQ's 30.
     JOB_STALLED_INTERVAL_MS: "2000",

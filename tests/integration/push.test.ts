@@ -35,7 +35,13 @@ interface Answer {
   location: string | null;
 }
 
-describe.each(stackKinds())("web push on $name", (kind) => {
+/**
+ * Over HTTP/2 (h2c to the local receiver: the protocol the big push services
+ * speak) on every stack but the last, which keeps HTTP/1.1 covered.
+ */
+const variants = stackKinds().map((kind, index, kinds) => ({ ...kind, http: index === kinds.length - 1 && kinds.length > 1 ? "1.1" : "2" }));
+
+describe.each(variants)("web push on $name over HTTP/$http", (kind) => {
   let standin: ShopifyStandin;
   let stack: TestStack;
   let app: AppProcess;
@@ -47,7 +53,7 @@ describe.each(stackKinds())("web push on $name", (kind) => {
   beforeAll(async () => {
     // Only for signing proxy queries as Shopify does.
     standin = await createShopifyStandin({ apiKey: "regulars-demo-api-key", apiSecret: SECRET });
-    stack = await startTestStack(kind, { PUSH_ALLOW_LOCAL_RECEIVERS: "1" });
+    stack = await startTestStack(kind, { PUSH_ALLOW_LOCAL_RECEIVERS: "1", PUSH_HTTP: kind.http });
     await registerInstall(stack.runtime.db, { domain: SHOP, name: "Demo Cafe" });
     await registerInstall(stack.runtime.db, { domain: OTHER_SHOP });
     app = spawnApp({ DEMO: "1", ROLE: "web", DATABASE_URL: stack.runtime.database.url, PUSH_ALLOW_LOCAL_RECEIVERS: "1" });
@@ -404,5 +410,11 @@ describe.each(stackKinds())("web push on $name", (kind) => {
     expect(receiver.requestsFor(subscription.id)).toBe(0);
     expect((await settled(deliveryId)).status).toBe("sent");
     expect(receiver.rejected).toEqual([]);
+  });
+  it("sent every push over the HTTP this block is about", () => {
+    const used = receiver.requestsByProtocol();
+    const [spoken, other] = kind.http === "2" ? [used.http2, used.http1] : [used.http1, used.http2];
+    expect(other).toBe(0);
+    expect(spoken).toBeGreaterThan(20);
   });
 });

@@ -60,7 +60,7 @@ describe("APP_ENCRYPTION_KEY", () => {
 describe("push settings", () => {
   it("default to the big push services, 50 pushes/s per shop, and the app URL as contact", () => {
     const config = parseConfig({ ...production, APP_ENCRYPTION_KEY: KEY_HEX });
-    expect(config.push).toEqual({ serviceHosts: [...DEFAULT_PUSH_SERVICE_HOSTS], allowLocalReceivers: false, ratePerShop: 50, contact: "https://regulars.example.com" });
+    expect(config.push).toEqual({ serviceHosts: [...DEFAULT_PUSH_SERVICE_HOSTS], allowLocalReceivers: false, http: "auto", ratePerShop: 50, contact: "https://regulars.example.com" });
     expect(parseConfig({ DEMO: "1" }).push.contact).toBe("mailto:push@regulars.invalid");
   });
 
@@ -79,5 +79,12 @@ describe("push settings", () => {
     expect(configError({ DEMO: "1", PUSH_CONTACT: "ops@example.com" })).toMatch(/PUSH_CONTACT must be a mailto: address or an https:\/\/ URL/);
     expect(parseConfig({ DEMO: "1", PUSH_CONTACT: "mailto:ops@example.com" }).push.contact).toBe("mailto:ops@example.com");
     expect(configError({ DEMO: "1", PUSH_RATE_PER_SHOP: "0" })).toMatch(/PUSH_RATE_PER_SHOP/);
+  });
+
+  it("read which HTTP the sender speaks, and refuse another", () => {
+    expect(parseConfig({ DEMO: "1", PUSH_HTTP: "1.1" }).push.http).toBe("1.1");
+    expect(parseConfig({ DEMO: "1", PUSH_HTTP: "2" }).push.http).toBe("2");
+    expect(parseConfig({ DEMO: "1", PUSH_HTTP: "" }).push.http).toBe("auto");
+    expect(configError({ DEMO: "1", PUSH_HTTP: "3" })).toMatch(/PUSH_HTTP/);
   });
 });
