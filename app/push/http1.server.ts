@@ -136,22 +136,8 @@ export class Http1Origin {
 
   private connect(): Connection {
     this.open += 1;
-    const port = Number(this.url.port) || (this.url.protocol === "https:" ? 443 : 80);
-    const host = this.url.hostname.startsWith("[") ? this.url.hostname.slice(1, -1) : this.url.hostname;
-    // Answers are read into the connection's own buffer (`onread`), without the stream machinery's per-read objects and ticks.
-    const reader = new Reader();
-    const onread: net.OnReadOpts = { buffer: reader.buffer, callback: reader.callback };
-    // tls.connect takes `onread` as net.connect does (Node's documentation); its type declarations leave it out.
-    const secure: tls.ConnectionOptions & { onread: net.OnReadOpts } = {
-      host,
-      port,
-      servername: net.isIP(host) === 0 ? host : undefined,
-      ALPNProtocols: ["http/1.1"],
-      lookup: this.options.lookup,
-      onread,
-      ...(this.options.ca === undefined ? {} : { ca: this.options.ca }),
-    };
-    const socket = this.url.protocol === "https:" ? tls.connect(secure) : net.connect({ host, port, lookup: this.options.lookup, onread });
+    const reader = new SocketReader(READ_BUFFER_BYTES);
+    const socket = openSocket(this.url, this.options, ["http/1.1"], reader);
     return new Connection(socket, reader, this.url.protocol === "https:", this.options, {
       idle: (connection) => {
         if (this.closed) return connection.destroy(null);
@@ -193,13 +179,42 @@ const READ_BUFFER_BYTES = 16 * 1024;
  * into `buffer`, and the bytes are valid only during the callback, so the
  * connection copies what it keeps.
  */
-class Reader {
-  readonly buffer = Buffer.allocUnsafe(READ_BUFFER_BYTES);
-  connection: Connection | null = null;
+export class SocketReader {
+  readonly buffer: Buffer;
+  connection: { read(chunk: Buffer): void } | null = null;
   readonly callback = (bytes: number, buffer: Buffer): boolean => {
     this.connection?.read(buffer.subarray(0, bytes));
     return true;
   };
+
+  constructor(bytes: number) {
+    this.buffer = Buffer.allocUnsafe(bytes);
+  }
+}
+
+/**
+ * A connection to the origin: TLS with SNI, the ALPN protocols offered and
+ * the system's certificate authorities (or `ca`), else plain TCP; the host
+ * resolved by `lookup` (the endpoint policy's guarded lookup). Answers are
+ * read into `reader`'s buffer (`onread`), without the stream machinery's
+ * per-read objects and ticks.
+ */
+export function openSocket(url: URL, options: Pick<Http1Options, "lookup" | "ca">, alpn: string[], reader: SocketReader): net.Socket {
+  const port = Number(url.port) || (url.protocol === "https:" ? 443 : 80);
+  const host = url.hostname.startsWith("[") ? url.hostname.slice(1, -1) : url.hostname;
+  const onread: net.OnReadOpts = { buffer: reader.buffer, callback: reader.callback };
+  if (url.protocol !== "https:") return net.connect({ host, port, lookup: options.lookup, onread });
+  // tls.connect takes `onread` as net.connect does (Node's documentation); its type declarations leave it out.
+  const secure: tls.ConnectionOptions & { onread: net.OnReadOpts } = {
+    host,
+    port,
+    servername: net.isIP(host) === 0 ? host : undefined,
+    ALPNProtocols: alpn,
+    lookup: options.lookup,
+    onread,
+    ...(options.ca === undefined ? {} : { ca: options.ca }),
+  };
+  return tls.connect(secure);
 }
 
 class Connection {
@@ -226,7 +241,7 @@ class Connection {
 
   constructor(
     private readonly socket: net.Socket,
-    reader: Reader,
+    reader: SocketReader,
     secure: boolean,
     private readonly options: Http1Options,
     private readonly pool: { idle(connection: Connection): void; gone(connection: Connection): void },

@@ -1,7 +1,7 @@
-import net from "node:net";
-import tls from "node:tls";
+import type net from "node:net";
+import type tls from "node:tls";
 import { HpackDecoder, HpackError, encodeHeaderBlock } from "./hpack.server";
-import { HttpProtocolError, checkHeaderName, checkHeaderValue, type Http1Answer, type Http1Callback } from "./http1.server";
+import { HttpProtocolError, SocketReader, checkHeaderName, checkHeaderValue, openSocket, type Http1Answer, type Http1Callback, type Http1Options } from "./http1.server";
 
 /**
  * An HTTP/2 client (RFC 9113) for one push-service origin: requests as
@@ -21,20 +21,12 @@ import { HttpProtocolError, checkHeaderName, checkHeaderValue, type Http1Answer,
  * plain HTTP (test receivers only) it speaks h2c with prior knowledge.
  */
 
-export interface Http2Options {
-  /** Connections open (or opening) at most; each carries up to the service's SETTINGS_MAX_CONCURRENT_STREAMS requests. */
-  maxConnections: number;
-  /** Resolves the host for every new connection (the endpoint policy's guarded lookup). */
-  lookup: net.LookupFunction;
-  /** A connection with no request on it is closed after this long. */
-  keepAliveMs: number;
-  /** A connection not established within this long fails its requests. */
-  connectTimeoutMs: number;
-  /** Bytes of a refusal's body kept for its error message. */
-  keepBodyBytes: number;
-  /** Certificate authorities trusted for HTTPS instead of the system's (tests only). */
-  ca?: string;
-}
+/**
+ * As for the HTTP/1.1 client, except that `maxConnections` counts
+ * connections that each carry up to the service's
+ * SETTINGS_MAX_CONCURRENT_STREAMS requests.
+ */
+export type Http2Options = Http1Options;
 
 /** The service does not speak HTTP/2 (ALPN chose another protocol, or a plain-HTTP server answered in HTTP/1.x); nothing was sent. */
 export class NotHttp2Error extends Error {
@@ -225,20 +217,8 @@ export class Http2Origin {
   }
 
   private connect(): Connection {
-    const port = Number(this.url.port) || (this.url.protocol === "https:" ? 443 : 80);
-    const host = this.url.hostname.startsWith("[") ? this.url.hostname.slice(1, -1) : this.url.hostname;
-    const reader = new Reader();
-    const onread: net.OnReadOpts = { buffer: reader.buffer, callback: reader.callback };
-    const secure: tls.ConnectionOptions & { onread: net.OnReadOpts } = {
-      host,
-      port,
-      servername: net.isIP(host) === 0 ? host : undefined,
-      ALPNProtocols: ["h2", "http/1.1"],
-      lookup: this.options.lookup,
-      onread,
-      ...(this.options.ca === undefined ? {} : { ca: this.options.ca }),
-    };
-    const socket = this.url.protocol === "https:" ? tls.connect(secure) : net.connect({ host, port, lookup: this.options.lookup, onread });
+    const reader = new SocketReader(READ_BUFFER_BYTES);
+    const socket = openSocket(this.url, this.options, ["h2", "http/1.1"], reader);
     const connection = new Connection(socket, reader, this.url.protocol === "https:", this.options, {
       room: () => this.pump(),
       requeue: (streams) => {
@@ -269,16 +249,6 @@ const UNWRITTEN = new Set<Connection>();
 function flushWrites(): void {
   for (const connection of UNWRITTEN) connection.flush();
   UNWRITTEN.clear();
-}
-
-/** A socket's read buffer and callback (net's `onread`); the bytes are valid only during the callback. */
-class Reader {
-  readonly buffer = Buffer.allocUnsafe(READ_BUFFER_BYTES);
-  connection: Connection | null = null;
-  readonly callback = (bytes: number, buffer: Buffer): boolean => {
-    this.connection?.read(buffer.subarray(0, bytes));
-    return true;
-  };
 }
 
 interface Owner {
@@ -321,7 +291,7 @@ class Connection {
 
   constructor(
     private readonly socket: net.Socket,
-    reader: Reader,
+    reader: SocketReader,
     private readonly secure: boolean,
     private readonly options: Http2Options,
     private readonly owner: Owner,

@@ -2,6 +2,7 @@ import http2 from "node:http2";
 import net, { type AddressInfo } from "node:net";
 import { describe, expect, it } from "vitest";
 import { encodeHeaderBlock, HpackDecoder, HpackError, HUFFMAN_CODE } from "../../app/push/hpack.server";
+import { rawFrame } from "../support/http2-frames";
 
 /**
  * The push client's HPACK codec: the Huffman code's table itself, the
@@ -378,14 +379,6 @@ describe("against Node's HTTP/2 server (nghttp2)", () => {
     .join("");
   const ANSWERS = 6;
 
-  function frame(type: number, flags: number, stream: number, payload: Buffer): Buffer {
-    const header = Buffer.alloc(9);
-    header.writeUIntBE(payload.length, 0, 3);
-    header[3] = type;
-    header[4] = flags;
-    header.writeUInt32BE(stream, 5);
-    return Buffer.concat([header, payload]);
-  }
 
   /** The answer the server gives to its `sequence`th request; what differs between answers is the status, the sequence and the echo. */
   function answerHeaders(sequence: number, echo: string): Array<[string, string]> {
@@ -433,7 +426,7 @@ describe("against Node's HTTP/2 server (nghttp2)", () => {
               const flags = buffered[4] ?? 0;
               let payload = buffered.subarray(9, 9 + length);
               buffered = buffered.subarray(9 + length);
-              if (type === FRAME_SETTINGS && (flags & FLAG_ACK) === 0) socket.write(frame(FRAME_SETTINGS, FLAG_ACK, 0, Buffer.alloc(0)));
+              if (type === FRAME_SETTINGS && (flags & FLAG_ACK) === 0) socket.write(rawFrame(FRAME_SETTINGS, FLAG_ACK, 0, Buffer.alloc(0)));
               if (type !== FRAME_HEADERS && type !== FRAME_CONTINUATION) continue;
               if (type === FRAME_HEADERS) {
                 if ((flags & FLAG_PADDED) !== 0) payload = payload.subarray(1, payload.length - (payload[0] ?? 0));
@@ -454,7 +447,7 @@ describe("against Node's HTTP/2 server (nghttp2)", () => {
         });
       });
       const authority = `127.0.0.1:${port}`;
-      const requests = [PREFACE, frame(FRAME_SETTINGS, 0, 0, Buffer.alloc(0))];
+      const requests = [PREFACE, rawFrame(FRAME_SETTINGS, 0, 0, Buffer.alloc(0))];
       const sent: Array<Array<[string, string]>> = [];
       for (let sequence = 1; sequence <= ANSWERS; sequence += 1) {
         const fields: Array<[string, string]> = [
@@ -468,7 +461,7 @@ describe("against Node's HTTP/2 server (nghttp2)", () => {
           ["x-latin1", "caf\u00e9 cr\u00e8me \u00ff"],
         ];
         sent.push(fields);
-        requests.push(frame(FRAME_HEADERS, FLAG_END_STREAM | FLAG_END_HEADERS, 2 * sequence - 1, encodeHeaderBlock(fields)));
+        requests.push(rawFrame(FRAME_HEADERS, FLAG_END_STREAM | FLAG_END_HEADERS, 2 * sequence - 1, encodeHeaderBlock(fields)));
       }
       socket.write(Buffer.concat(requests));
       await done;

@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { Http1Answer } from "../../app/push/http1.server";
 import { Http2Origin, NotHttp2Error, type Http2Options } from "../../app/push/http2.server";
 import { createPushTransport, type PushTransport } from "../../app/push/transport.server";
+import { rawFrame } from "../support/http2-frames";
 
 /**
  * The push transport's HTTP/2 client against Node's HTTP/2 server (nghttp2,
@@ -374,12 +375,3 @@ describe("push transport over HTTP/2", () => {
     expect(versions).toEqual(["1.1"]);
   });
 });
-
-function rawFrame(type: number, flags: number, id: number, payload: Buffer): Buffer {
-  const header = Buffer.alloc(9);
-  header.writeUIntBE(payload.length, 0, 3);
-  header[3] = type;
-  header[4] = flags;
-  header.writeUInt32BE(id, 5);
-  return Buffer.concat([header, payload]);
-}
