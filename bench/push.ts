@@ -14,7 +14,11 @@
  *   npm run bench:push [-- --subscriptions 100000 --queue postgres|redis --decrypt-one-in 20 --http 2|1.1]
  *
  * --http: the sender speaks HTTP/2 to the receiver (h2c, PUSH_HTTP=2, the
- * default: the big push services all offer HTTP/2) or HTTP/1.1 (PUSH_HTTP=1.1).
+ * default) or HTTP/1.1 (PUSH_HTTP=1.1). --tls: the receiver serves HTTPS with
+ * the test certificate (tests/support/tls), as push services do, and the
+ * protocol is agreed by ALPN as with them; the benchmark then runs itself
+ * again with NODE_EXTRA_CA_CERTS naming the test authority. The issue's
+ * figure is the plain-HTTP one.
  *
  * Sender CPU is this process's CPU time (process.cpuUsage, all threads)
  * during the send phase; the receiver's is measured in its own process and
@@ -26,9 +30,10 @@
  * rate limit is lifted (PUSH_RATE_PER_SHOP=100000) so the sender's own speed
  * is measured. Ends with one line of JSON.
  */
-import { fork, type ChildProcess } from "node:child_process";
+import { fork, spawnSync, type ChildProcess } from "node:child_process";
 import { createCipheriv, createECDH, createHmac, hkdfSync, randomBytes } from "node:crypto";
 import { availableParallelism, loadavg } from "node:os";
+import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import pg from "pg";
 import { Redis } from "ioredis";
@@ -55,12 +60,15 @@ const { values } = parseArgs({
     "floor-samples": { type: "string", default: "5000" },
     "decrypt-one-in": { type: "string", default: "20" },
     http: { type: "string", default: "2" },
+    tls: { type: "boolean", default: false },
   },
 });
 const SUBSCRIPTIONS = positiveInt("--subscriptions", values.subscriptions);
 const FLOOR_SAMPLES = positiveInt("--floor-samples", values["floor-samples"]);
 const DECRYPT_ONE_IN = positiveInt("--decrypt-one-in", values["decrypt-one-in"]);
 const HTTP = values.http === "2" ? "2" : values.http === "1.1" ? "1.1" : fail(`--http must be 2 or 1.1 (got ${JSON.stringify(values.http)})`);
+const TLS = values.tls === true;
+const TEST_CA = fileURLToPath(new URL("../tests/support/tls/test-ca.pem", import.meta.url));
 const QUEUE = values.queue === "redis" ? "redis" : values.queue === "postgres" ? "postgres" : fail(`--queue must be postgres or redis (got ${JSON.stringify(values.queue)})`);
 const SERVER_URL = process.env.BENCH_DATABASE_URL ?? process.env.DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
 const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
@@ -178,7 +186,7 @@ function requestBuildingMicros(samples: number, plaintext: string, vapid: { publ
 function startReceiver(publicKey: string): Promise<{ child: ChildProcess; origin: string; stats(): Promise<ReceiverStats> }> {
   const child = fork(new URL("./support/push-receiver-process.ts", import.meta.url), [], {
     execArgv: ["--import", "tsx"],
-    env: { ...process.env, POOL: String(POOL), SHOP_PUBLIC_KEY: publicKey, DECRYPT_ONE_IN: String(DECRYPT_ONE_IN) },
+    env: { ...process.env, POOL: String(POOL), SHOP_PUBLIC_KEY: publicKey, DECRYPT_ONE_IN: String(DECRYPT_ONE_IN), RECEIVER_TLS: TLS ? "1" : "" },
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   });
   return new Promise((resolve, reject) => {
@@ -252,7 +260,8 @@ async function main(): Promise<void> {
       ...(QUEUE === "redis" ? { REDIS_URL } : {}),
       PUSH_ALLOW_LOCAL_RECEIVERS: "1",
       PUSH_RATE_PER_SHOP: "100000",
-      PUSH_HTTP: HTTP,
+      // Over TLS, "auto" is what production runs: h2 or http/1.1 as ALPN agrees (the receiver offers both, in that order).
+      PUSH_HTTP: TLS && HTTP === "2" ? "auto" : HTTP,
     });
     const db = createPrismaClient(databaseUrl);
     const jobs = createJobBackend(config.queue, databaseUrl, { redisPrefix });
@@ -343,7 +352,7 @@ async function main(): Promise<void> {
     const hkdfSyncFloor = Math.min(hkdfSyncBefore, hkdfSyncAfter);
     const cpuPerPush = sendCpuUs / SUBSCRIPTIONS;
     const endToEnd = SUBSCRIPTIONS / (enqueueSeconds + sendSeconds);
-    console.log(`subscriptions=${SUBSCRIPTIONS} queue=${QUEUE} http=${HTTP} node=${process.version} payload=${plaintext.length} B cores=${availableParallelism()}`);
+    console.log(`subscriptions=${SUBSCRIPTIONS} queue=${QUEUE} http=${HTTP} tls=${TLS} node=${process.version} payload=${plaintext.length} B cores=${availableParallelism()}`);
     console.log(`enqueue   ${round(enqueueSeconds, 2)} s (${round(SUBSCRIPTIONS / enqueueSeconds)} deliveries/s, ${round(enqueueCpuUs / SUBSCRIPTIONS)} µs CPU each)  load ${enqueueLoad}`);
     console.log(
       `send      ${round(sendSeconds, 2)} s (${round(SUBSCRIPTIONS / sendSeconds)} pushes/s), sender CPU ${round(cpuPerPush)} µs/push ` +
@@ -358,7 +367,7 @@ async function main(): Promise<void> {
     console.log(`stock web-push request building (JWT signed per message, no HTTP): ${round(stock)} µs = ${round(stock / floor, 2)}× floor`);
     console.log(`web-push request building without VAPID (the sender's call, no HTTP): ${round(encryptOnly)} µs = ${round(encryptOnly / floor, 2)}× floor`);
     console.log(
-      `receiver: ${stats.received} pushes accepted over HTTP/${HTTP === "2" ? "2 (h2c)" : "1.1"} (headers, VAPID claims and framing checked; JWT signature verified once per connection), ` +
+      `receiver: ${stats.received} pushes accepted over HTTP/${HTTP === "2" ? "2" : "1.1"}${TLS ? " and TLS" : HTTP === "2" ? " (h2c)" : ""} (headers, VAPID claims and framing checked; JWT signature verified once per connection), ` +
         `${stats.decrypted} decrypted (one in ${DECRYPT_ONE_IN} sampled), ${stats.rejected} rejected; sample ${stats.sample ?? ""}`,
     );
     console.log(
@@ -372,6 +381,7 @@ async function main(): Promise<void> {
         crypto_floor_hkdfsync_us: round(hkdfSyncFloor),
         web_push_encrypt_us: round(encryptOnly),
         http: HTTP,
+        tls: TLS,
       }),
     );
   } finally {
@@ -392,5 +402,10 @@ async function main(): Promise<void> {
   }
 }
 
+if (TLS && process.env.NODE_EXTRA_CA_CERTS !== TEST_CA) {
+  // Node reads extra certificate authorities only at start: run again trusting the test authority.
+  const again = spawnSync(process.execPath, [...process.execArgv, ...process.argv.slice(1)], { stdio: "inherit", env: { ...process.env, NODE_EXTRA_CA_CERTS: TEST_CA } });
+  process.exit(again.status ?? 1);
+}
 await main();
 process.exit(0);

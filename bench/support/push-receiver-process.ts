@@ -9,6 +9,7 @@
  * stays near what a push service spends.
  * Talks to its parent over IPC: { ready, origin } then answers "stats".
  */
+import { readFileSync } from "node:fs";
 import { startPushReceiver } from "../../tests/support/push-receiver";
 
 const pool = Number(process.env.POOL ?? "100");
@@ -16,8 +17,11 @@ const decryptOneIn = Number(process.env.DECRYPT_ONE_IN ?? "1");
 const applicationServerKey = process.env.SHOP_PUBLIC_KEY ?? "";
 if (!Number.isInteger(pool) || pool <= 0) throw new Error(`POOL must be a positive integer (got ${JSON.stringify(process.env.POOL)})`);
 if (!Number.isInteger(decryptOneIn) || decryptOneIn <= 0) throw new Error(`DECRYPT_ONE_IN must be a positive integer (got ${JSON.stringify(process.env.DECRYPT_ONE_IN)})`);
+const tlsFile = (name: string) => readFileSync(new URL(`../../tests/support/tls/${name}`, import.meta.url), "utf8");
 const receiver = await startPushReceiver({
   decryptOneIn,
+  // RECEIVER_TLS=1: HTTPS with the test certificate, h2 or http/1.1 by ALPN.
+  ...(process.env.RECEIVER_TLS === "1" ? { tls: { key: tlsFile("localhost.key"), cert: tlsFile("localhost.pem") } } : {}),
   resolveUnknown: (id) => {
     const match = /^s(\d+)$/.exec(id);
     return match?.[1] ? { keySeed: `k${Number(match[1]) % pool}`, applicationServerKey } : null;

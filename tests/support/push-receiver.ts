@@ -10,6 +10,7 @@ import {
   type Settings as Http2Settings,
 } from "node:http2";
 import { createServer as createNetServer, type Socket } from "node:net";
+import { createServer as createTlsServer, type TLSSocket } from "node:tls";
 
 /**
  * A Web Push service for tests, on loopback, built on node:crypto only. It
@@ -131,6 +132,12 @@ export interface ReceiverOptions {
    * `initialWindowSize`), for testing a client's flow control and limits.
    */
   http2Settings?: Http2Settings;
+  /**
+   * Serve HTTPS instead (as push services do), with this key and
+   * certificate: the protocol is agreed by ALPN (h2 or http/1.1), and the
+   * origin is https://localhost:PORT (the test certificate's name).
+   */
+  tls?: { key: string; cert: string };
 }
 
 /** RFC 9113 §3.4: what a client speaking HTTP/2 with prior knowledge sends first. */
@@ -218,7 +225,7 @@ export async function startPushReceiver(options: ReceiverOptions = {}): Promise<
   // One port, both protocols: a connection that opens with the HTTP/2 preface is HTTP/2 (h2c, prior knowledge).
   const sockets = new Set<Socket>();
   // Sockets as each server makes them: half-open allowed (node:http ends them itself) and no Nagle delay.
-  const front = createNetServer({ allowHalfOpen: true, noDelay: true }, (socket) => {
+  const sniffing = (socket: Socket) => {
     sockets.add(socket);
     socket.once("close", () => sockets.delete(socket));
     const onError = () => socket.destroy();
@@ -250,7 +257,21 @@ export async function startPushReceiver(options: ReceiverOptions = {}): Promise<
     const onEnd = () => socket.destroy();
     socket.on("data", onData);
     socket.once("end", onEnd);
-  });
+  };
+
+  // Over TLS, ALPN has already chosen: h2 to the HTTP/2 server, anything else to the HTTP/1.1 one.
+  const agreed = (socket: TLSSocket) => {
+    sockets.add(socket);
+    socket.once("close", () => sockets.delete(socket));
+    socket.on("error", () => socket.destroy());
+    if (socket.alpnProtocol === "h2") {
+      socket.allowHalfOpen = false;
+      h2server.emit("connection", socket);
+    } else server.emit("connection", socket);
+  };
+  const front = options.tls
+    ? createTlsServer({ ...options.tls, ALPNProtocols: ["h2", "http/1.1"], allowHalfOpen: true }, agreed)
+    : createNetServer({ allowHalfOpen: true, noDelay: true }, sniffing);
 
   function answerAfterDelay(send: Answerer, status: number, headers: Record<string, string> = {}, text = ""): void {
     if (options.answerDelayMs) setTimeout(() => send(status, headers, text), options.answerDelayMs);
@@ -355,7 +376,7 @@ export async function startPushReceiver(options: ReceiverOptions = {}): Promise<
   });
   const address = front.address();
   if (address === null || typeof address === "string") throw new Error("push receiver is not listening");
-  origin = `http://${options.host ?? "127.0.0.1"}:${address.port}`;
+  origin = options.tls ? `https://localhost:${address.port}` : `http://${options.host ?? "127.0.0.1"}:${address.port}`;
 
   return {
     origin,

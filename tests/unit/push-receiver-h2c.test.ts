@@ -1,8 +1,10 @@
+import { readFileSync } from "node:fs";
 import { request as http1Request } from "node:http";
 import { connect, constants, type ClientHttp2Session, type IncomingHttpHeaders as Http2Headers } from "node:http2";
 import { connect as netConnect, createServer as createNetServer, type Server as NetServer, type Socket } from "node:net";
 import webpush from "web-push";
 import { afterEach, describe, expect, it } from "vitest";
+import { createPushTransport } from "../../app/push/transport.server";
 import { startPushReceiver, type PushReceiver, type ReceiverOptions, type ReceiverSubscription } from "../support/push-receiver";
 
 /**
@@ -402,5 +404,26 @@ describe("push receiver over h2c (prior knowledge)", () => {
     receiver = null;
     await Promise.all([sessionClosed, undecidedClosed]);
     expect(Date.now() - started).toBeLessThan(2_000);
+  });
+
+  it("serves HTTPS instead when given a certificate, agreeing h2 or HTTP/1.1 by ALPN", async () => {
+    const tlsFile = (name: string) => readFileSync(new URL(`../support/tls/${name}`, import.meta.url), "utf8");
+    const target = await start({ tls: { key: tlsFile("localhost.key"), cert: tlsFile("localhost.pem") } });
+    expect(target.origin).toMatch(/^https:\/\/localhost:\d+$/);
+    const subscription = subscribe(target);
+    for (const http of ["auto", "1.1"] as const) {
+      const transport = createPushTransport({ allowLocalReceivers: true }, { http, ca: tlsFile("test-ca.pem") });
+      try {
+        const details = push(subscription, `over ${http}`);
+        const answer = await transport.send(new URL(details.endpoint), () => ({ method: "POST", headers: details.headers, body: details.body }));
+        expect(answer.statusCode).toBe(201);
+      } finally {
+        transport.close();
+      }
+    }
+    expect(target.received.map((received) => [received.httpVersion, received.text])).toEqual([
+      ["2", "over auto"],
+      ["1.1", "over 1.1"],
+    ]);
   });
 });
