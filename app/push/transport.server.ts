@@ -65,7 +65,7 @@ const KEEP_ALIVE_MS = 60_000;
  * receiver too (tests and benchmarks; plain HTTP is for local receivers only).
  */
 export type PushHttp = "auto" | "1.1" | "2";
-/** HTTP/2 connections per push-service origin at most: each carries up to the service's stream limit (100 or more at the services in use). */
+/** HTTP/2 connections per push-service origin at most: each carries up to the service's stream limit (RFC 9113 recommends at least 100; the window is at most 64). */
 const MAX_HTTP2_CONNECTIONS = 4;
 
 interface Origin {
