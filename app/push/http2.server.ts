@@ -435,12 +435,11 @@ class Connection {
     let offset = 0;
     try {
       if (!this.agreed) {
-        // The service's first frame must be SETTINGS; a plain-HTTP server answering in HTTP/1 has not agreed to HTTP/2.
+        // A plain-HTTP server answering in HTTP/1 has not agreed to HTTP/2 (that the first frame is SETTINGS, onFrame checks).
         if (data.length >= 5 && data.toString("latin1", 0, 5) === "HTTP/") {
           this.notHttp2("the push service answered in HTTP/1.x, not HTTP/2");
           return;
         }
-        if (data.length > 3 && data[3] !== Frame.Settings) throw new Http2Error(ErrorCode.ProtocolError, "the push service's first frame is not SETTINGS");
       }
       while (data.length - offset >= FRAME_HEADER_BYTES && !this.ended) {
         const length = data.readUIntBE(offset, 3);
@@ -507,7 +506,7 @@ class Connection {
         throw new Http2Error(ErrorCode.ProtocolError, "the push service sent PUSH_PROMISE, which this side switched off");
       case Frame.Ping:
         if (id !== 0 || payload.length !== 8) throw new Http2Error(ErrorCode.ProtocolError, "a malformed PING");
-        if (!(flags & ACK)) this.queueFrame(frame(Frame.Ping, ACK, 0, Buffer.from(payload)));
+        if (!(flags & ACK)) this.queueFrame(frame(Frame.Ping, ACK, 0, payload));
         return;
       case Frame.GoAway:
         if (id !== 0 || payload.length < 8) throw new Http2Error(ErrorCode.ProtocolError, "a malformed GOAWAY");

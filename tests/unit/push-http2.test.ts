@@ -273,6 +273,17 @@ describe("push HTTP/2 client", () => {
     await expect(send(client(`http://127.0.0.1:${port}`))).rejects.toBeInstanceOf(NotHttp2Error);
   });
 
+  it("fails the requests of a service whose first frame is not SETTINGS", async () => {
+    const server = net.createServer((socket) => {
+      socket.on("error", () => {});
+      socket.resume();
+      socket.write(rawFrame(6, 0, 0, Buffer.alloc(8)));
+    });
+    const port = await listen(server);
+    closers.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    await expect(send(client(`http://127.0.0.1:${port}`))).rejects.toThrow("first frame is not SETTINGS");
+  });
+
   it("fails the connection's requests on frames a service may not send", async () => {
     // A raw server: SETTINGS, then the given bytes once a request's HEADERS arrive.
     const rawServer = async (reply: (streamId: number) => Buffer) => {
