@@ -72,8 +72,8 @@ type Outcome = "sent" | "queued" | "failed" | "expired";
 interface ClaimedDelivery {
   id: string;
   subscriptionId: string;
-  /** The stored notification as JSON text (a campaign's rows share one text, checked once per batch). */
-  payload: string;
+  /** Which of the batch's distinct stored notifications it sends (an index into `ClaimedBatch.payloads`). */
+  payload: number;
   ttlSeconds: number;
   urgency: string;
   topic: string | null;
@@ -147,7 +147,7 @@ function count(totals: DrainResult, results: DeliveryResult[]): void {
 }
 
 async function sendBatch(db: Database, sender: PushSender, shop: string, ids: string[], clock: () => Date): Promise<DeliveryResult[]> {
-  const claimed = await claim(db, shop, ids, clock());
+  const { rows: claimed, payloads } = await claim(db, shop, ids, clock());
   if (claimed.length === 0) return [];
   let signers: Map<string, VapidSigner | null>;
   try {
@@ -157,17 +157,11 @@ async function sendBatch(db: Database, sender: PushSender, shop: string, ids: st
     await release(db, shop, claimed.map((row) => row.id));
     throw error;
   }
-  const notifications = new Map<string, StoredNotification>();
-  const notificationOf = (text: string) => {
-    let checked = notifications.get(text);
-    if (!checked) {
-      checked = checkStoredNotification(text, shop);
-      notifications.set(text, checked);
-    }
-    return checked;
-  };
+  // Each distinct notification is checked once (a campaign's rows share one, or one per variant).
+  const notifications = payloads.map((text) => checkStoredNotification(text, shop));
+  const unreadable: StoredNotification = { ok: false, error: "the stored notification is missing" };
   // Each request waits for room in its push service's window (app/push/transport.server.ts).
-  const results = await Promise.all(claimed.map((row) => sendOne(sender, shop, row, notificationOf(row.payload), signers, clock)));
+  const results = await Promise.all(claimed.map((row) => sendOne(sender, shop, row, notifications[row.payload] ?? unreadable, signers, clock)));
   await record(db, shop, results, clock());
   return results;
 }
@@ -287,25 +281,38 @@ async function dueIds(db: Database, shop: string, now: Date): Promise<string[]> 
   return rows.map((row) => row.id);
 }
 
+interface ClaimedBatch {
+  rows: ClaimedDelivery[];
+  /** The distinct stored notifications of the rows, as JSON texts. */
+  payloads: string[];
+}
+
 /**
  * Claims the batch's still-queued, due deliveries (a concurrent drain claims
  * none of the same) with their subscriptions. The rows come back as one JSON
  * text, parsed in one call, which costs the sender less than the driver's
- * reading of a dozen columns per row.
+ * reading of a dozen columns per row; each distinct notification comes once,
+ * beside them, and the rows name theirs by its place (a campaign's 250 rows
+ * would otherwise carry 250 copies of the same text to read and parse).
  */
-async function claim(db: Database, shop: string, ids: string[], now: Date): Promise<ClaimedDelivery[]> {
-  const [result] = await directRunner(db).query<{ rows: string }>(Prisma.sql`
-    WITH claimed AS (
+async function claim(db: Database, shop: string, ids: string[], now: Date): Promise<ClaimedBatch> {
+  const [result] = await directRunner(db).query<{ rows: string; payloads: string }>(Prisma.sql`
+    WITH claimed AS MATERIALIZED (
       UPDATE "PushDelivery" SET status = 'sending', attempts = attempts + 1, "sentAt" = ${now}
       WHERE shop = ${shop} AND id = ANY(${ids}::text[]) AND status = 'queued' AND "scheduledFor" <= ${now}
       RETURNING id, "subscriptionId", payload, "ttlSeconds", urgency, topic, attempts
+    ), texts AS MATERIALIZED (
+      SELECT payload, (row_number() OVER () - 1)::int AS n FROM (SELECT DISTINCT payload FROM claimed) distinct_payloads
     )
-    SELECT coalesce(json_agg(json_build_object(
-      'id', c.id, 'subscriptionId', c."subscriptionId", 'payload', c.payload::text, 'ttlSeconds', c."ttlSeconds",
-      'urgency', c.urgency, 'topic', c.topic, 'attempts', c.attempts, 'endpoint', s.endpoint, 'p256dh', s.p256dh,
-      'auth', s.auth, 'keyId', s."keyId", 'subscriptionStatus', s.status)), '[]')::text AS rows
-    FROM claimed c LEFT JOIN "PushSubscription" s ON s.shop = ${shop} AND s.id = c."subscriptionId"`);
-  return result ? (JSON.parse(result.rows) as ClaimedDelivery[]) : [];
+    SELECT
+      (SELECT coalesce(json_agg(t.payload::text ORDER BY t.n), '[]') FROM texts t)::text AS payloads,
+      coalesce(json_agg(json_build_object(
+        'id', c.id, 'subscriptionId', c."subscriptionId", 'payload', t.n, 'ttlSeconds', c."ttlSeconds",
+        'urgency', c.urgency, 'topic', c.topic, 'attempts', c.attempts, 'endpoint', s.endpoint, 'p256dh', s.p256dh,
+        'auth', s.auth, 'keyId', s."keyId", 'subscriptionStatus', s.status)), '[]')::text AS rows
+    FROM claimed c JOIN texts t ON t.payload = c.payload
+    LEFT JOIN "PushSubscription" s ON s.shop = ${shop} AND s.id = c."subscriptionId"`);
+  return result ? { rows: JSON.parse(result.rows) as ClaimedDelivery[], payloads: JSON.parse(result.payloads) as string[] } : { rows: [], payloads: [] };
 }
 
 async function release(db: Database, shop: string, ids: string[]): Promise<void> {

@@ -339,6 +339,36 @@ describe.each(variants)("web push on $name over HTTP/$http", (kind) => {
     for (const subscription of subscriptions) expect(receiver.requestsFor(subscription.id)).toBe(1);
   });
 
+  it("sends each delivery of a batch its own notification when the batch holds several", async () => {
+    const subscriptions = await Promise.all(Array.from({ length: 9 }, (_, i) => subscribed({ customerId: `68000000014${String(i).padStart(2, "0")}` })));
+    const titles = ["Tasting A", "Tasting B", "Tasting C"];
+    // Due a second from now, so one drain claims them all in one batch.
+    const at = new Date(Date.now() + 1000);
+    const outcomes = await enqueuePushes(
+      stack.runtime,
+      subscriptions.map((subscription, i) =>
+        request({ subscriptionId: subscriptionIdFor(subscription.endpoint), scheduledFor: at, payload: { title: titles[i % 3] ?? "", body: `For member ${i}`, url: "/pages/tasting" } }),
+      ),
+    );
+    // One stored notification edited into one the drain must not send.
+    const broken = outcomes[4]?.deliveryId ?? "";
+    await stack.runtime.db.pushDelivery.update({ where: { shop_id: { shop: SHOP, id: broken } }, data: { payload: { title: "", body: "x", url: "/" } } });
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, at.getTime() - Date.now())));
+    await processPushSend({ data: { shop: SHOP, purpose: "send" } } as Job, stack.runtime);
+    for (const [i, subscription] of subscriptions.entries()) {
+      const row = await settled(outcomes[i]?.deliveryId ?? "");
+      if (i === 4) {
+        expect(row).toMatchObject({ status: "failed", statusCode: null });
+        expect(row.error).toMatch(/^the stored notification is invalid: title/);
+        expect(receiver.requestsFor(subscription.id)).toBe(0);
+        continue;
+      }
+      expect(row.status).toBe("sent");
+      const push = receiver.received.find((entry) => entry.subscriptionId === subscription.id);
+      expect(JSON.parse(push?.text ?? "{}")).toMatchObject({ title: titles[i % 3], body: `For member ${i}` });
+    }
+  });
+
   it("never sends a delivery left mid-send by a worker that died", async () => {
     const subscription = await subscribed({ customerId: "6800000001201" });
     const at = new Date(Date.now() + 60_000);
