@@ -395,6 +395,82 @@ function writeValue(block: Buffer, at: number, name: string, value: string): num
   return at;
 }
 
+/**
+ * The encoding side's dynamic table, for the few header fields worth indexing: a value that
+ * repeats on every request of a connection (the VAPID Authorization, some 400 octets, the same
+ * for each push to one service while its JWT is valid) is sent once as a literal with incremental
+ * indexing (RFC 7541 §6.2.1) and from then on as a one- or two-octet index (§6.1). Everything else
+ * stays a literal without indexing (`encodeHeaderBlock`). One per connection, used in the order
+ * the header blocks are written: the service's decoder sees the insertions in that order.
+ */
+export class HpackEncoder {
+  private readonly table: DynamicTable;
+  /** Table size updates to signal at the start of the next header block (§4.2): the lowest since the last block, then the final one. */
+  private lowestLimit: number | null = null;
+
+  /** `maxTableSize`: at most this much of the service's table is used, whatever it allows. */
+  constructor(private readonly maxTableSize = 4096) {
+    if (!Number.isInteger(maxTableSize) || maxTableSize < 0 || maxTableSize > MAX_INTEGER) throw new RangeError(`not a header table size: ${maxTableSize}`);
+    this.table = new DynamicTable(maxTableSize);
+  }
+
+  /** The service's SETTINGS_HEADER_TABLE_SIZE (its decoder's limit; 4096 until it says otherwise). */
+  setLimit(serviceTableSize: number): void {
+    const limit = Math.min(serviceTableSize, this.maxTableSize);
+    if (limit === this.table.maxSize && this.lowestLimit === null) return;
+    this.lowestLimit = Math.min(this.lowestLimit ?? limit, limit);
+    this.table.resize(limit);
+  }
+
+  /** The dynamic table size updates a header block must start with (an empty buffer when there are none), then none until the limit changes again. */
+  sizeUpdates(): Buffer {
+    if (this.lowestLimit === null) return EMPTY_BLOCK;
+    const final = this.table.maxSize;
+    const limits = this.lowestLimit < final ? [this.lowestLimit, final] : [final];
+    this.lowestLimit = null;
+    const block = Buffer.allocUnsafe(limits.reduce((total, limit) => total + integerLength(limit, 5), 0));
+    let at = 0;
+    for (const limit of limits) {
+      const start = at;
+      at = writeInteger(block, at, limit, 5);
+      block[start] = (block[start] ?? 0) | 0x20; // 001 and the new size
+    }
+    return block;
+  }
+
+  /** One field: its index when the table holds it, else a literal added to the table (or, when it cannot fit, a literal without indexing). Same checks as `encodeHeaderBlock`. */
+  field(name: string, value: string): Buffer {
+    for (let index = 0; index < this.table.length; index += 1) {
+      if (this.table.value(index) !== value || this.table.name(index) !== name) continue;
+      const dynamicIndex = STATIC_TABLE.length + 1 + index;
+      const block = Buffer.allocUnsafe(integerLength(dynamicIndex, 7));
+      writeInteger(block, 0, dynamicIndex, 7);
+      block[0] = (block[0] ?? 0) | 0x80; // 1 and the index
+      return block;
+    }
+    if (name.length + value.length + ENTRY_OVERHEAD > this.table.maxSize) return encodeHeaderBlock([[name, value]]);
+    const staticIndex = STATIC_NAME_INDEX.get(name);
+    const block = Buffer.allocUnsafe(
+      (staticIndex === undefined ? 1 + integerLength(name.length, 7) + name.length : integerLength(staticIndex, 6)) + integerLength(value.length, 7) + value.length,
+    );
+    let at: number;
+    if (staticIndex === undefined) {
+      block[0] = 0x40; // 01, literal name
+      at = writeInteger(block, 1, name.length, 7);
+      at = writeName(block, at, name);
+    } else {
+      at = writeInteger(block, 0, staticIndex, 6);
+      block[0] = (block[0] ?? 0) | 0x40; // 01 and the name's index
+    }
+    at = writeInteger(block, at, value.length, 7);
+    writeValue(block, at, name, value);
+    this.table.add(name, value);
+    return block;
+  }
+}
+
+const EMPTY_BLOCK = Buffer.alloc(0);
+
 /** Octets taken by an integer with an N-bit prefix (§5.1). */
 function integerLength(value: number, prefixBits: number): number {
   const limit = (1 << prefixBits) - 1;

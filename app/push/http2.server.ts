@@ -1,6 +1,6 @@
 import type net from "node:net";
 import type tls from "node:tls";
-import { HpackDecoder, HpackError, encodeHeaderBlock } from "./hpack.server";
+import { HpackDecoder, HpackEncoder, HpackError, encodeHeaderBlock } from "./hpack.server";
 import { HttpProtocolError, SocketReader, checkHeaderName, checkHeaderValue, openSocket, type Http1Answer, type Http1Callback, type Http1Options } from "./http1.server";
 
 /**
@@ -86,7 +86,9 @@ const MAX_HEADER_BLOCK_BYTES = 64 * 1024;
 
 interface Stream {
   id: number;
+  /** The request's header block but for the fields a connection's encoder indexes (`indexed`), which it adds when the stream opens. */
   block: Buffer;
+  indexed: Array<[string, string]> | null;
   body: Buffer | null;
   /** Bytes of the body written so far. */
   sent: number;
@@ -103,6 +105,12 @@ interface Stream {
   /** Times the service turned it away unprocessed (REFUSED_STREAM, GOAWAY). */
   turnedAway: number;
 }
+
+/**
+ * Header fields sent indexed (RFC 7541 §6.2.1): the VAPID Authorization is the same on every push
+ * to a service for as long as its JWT is valid, and is most of a push's header block.
+ */
+const INDEXED_HEADERS = new Set(["authorization"]);
 
 /** A request the service turns away unprocessed this many times fails (the drain retries it later, with backoff). */
 const MAX_TURNED_AWAY = 3;
@@ -133,9 +141,9 @@ export class Http2Origin {
    * the error. The returned function aborts it (the callback then gets the reason).
    */
   request(method: string, path: string, headers: ReadonlyArray<readonly [string, string]>, body: Buffer | null, callback: Http1Callback): (reason: Error) => void {
-    const stream: Stream = { id: 0, block: EMPTY, body, sent: 0, sendWindow: 0, callback, connection: null, done: false, statusCode: 0, retryAfter: undefined, kept: null, keptBytes: 0, unacknowledged: 0, turnedAway: 0 };
+    const stream: Stream = { id: 0, block: EMPTY, indexed: null, body, sent: 0, sendWindow: 0, callback, connection: null, done: false, statusCode: 0, retryAfter: undefined, kept: null, keptBytes: 0, unacknowledged: 0, turnedAway: 0 };
     try {
-      stream.block = this.headerBlock(method, path, headers, body?.length ?? 0);
+      this.headerBlock(stream, method, path, headers, body?.length ?? 0);
     } catch (error) {
       queueMicrotask(() => finish(stream, toError(error), null));
       return () => {};
@@ -161,7 +169,7 @@ export class Http2Origin {
     return this.live.length;
   }
 
-  private headerBlock(method: string, path: string, headers: ReadonlyArray<readonly [string, string]>, bodyLength: number): Buffer {
+  private headerBlock(stream: Stream, method: string, path: string, headers: ReadonlyArray<readonly [string, string]>, bodyLength: number): void {
     if (!/^[A-Z]+$/.test(method)) throw new TypeError(`not an HTTP method: ${JSON.stringify(method)}`);
     if (!path.startsWith("/") || /[\s\0]/.test(path)) throw new TypeError(`not a request path: ${JSON.stringify(path.slice(0, 80))}`);
     const fields: Array<[string, string]> = [
@@ -180,10 +188,11 @@ export class Http2Origin {
       const lower = name.toLowerCase();
       // Connection-specific headers do not exist in HTTP/2 (RFC 9113 §8.2.2); the length is the DATA's.
       if (lower === "host" || lower === "content-length" || lower === "transfer-encoding" || lower === "connection" || lower === "keep-alive" || lower === "upgrade") continue;
-      fields.push([lower, value]);
+      if (INDEXED_HEADERS.has(lower)) (stream.indexed ??= []).push([lower, value]);
+      else fields.push([lower, value]);
     }
     fields.push(["content-length", String(bodyLength)]);
-    return encodeHeaderBlock(fields);
+    stream.block = encodeHeaderBlock(fields);
   }
 
   private abort(stream: Stream, reason: Error): void {
@@ -280,8 +289,8 @@ class Connection {
   private sendWindow = DEFAULT_WINDOW;
   private maxFrame = DEFAULT_MAX_FRAME;
   private received = 0;
-  /** The service changed SETTINGS_HEADER_TABLE_SIZE: the next header block starts by setting this side's table to 0 (RFC 7541 §4.2). */
-  private tableSizeUpdate = false;
+  /** This side's HPACK encoder: its dynamic table mirrors the service's decoder's, so header blocks are encoded in the order they are written. */
+  private readonly encoder = new HpackEncoder();
   private buffered: Buffer | null = null;
   /** A header block in progress (HEADERS without END_HEADERS): its stream and fragments. */
   private continuing: { id: number; parts: Buffer[]; bytes: number; endStream: boolean } | null = null;
@@ -372,15 +381,18 @@ class Connection {
     stream.sendWindow = this.initialWindow;
     this.streams.set(stream.id, stream);
     const noBody = stream.body === null || stream.body.length === 0;
-    this.writeHeaders(stream.id, stream.block, noBody);
+    this.writeHeaders(stream, noBody);
     if (!noBody) this.sendData(stream);
   }
 
-  private writeHeaders(id: number, encoded: Buffer, endStream: boolean): void {
+  private writeHeaders(stream: Stream, endStream: boolean): void {
+    const id = stream.id;
     const end = endStream ? Flag.EndStream : 0;
-    // This side's encoder indexes nothing, so its table is always empty; saying so once is all a new limit needs.
-    const block = this.tableSizeUpdate ? Buffer.concat([TABLE_SIZE_ZERO, encoded]) : encoded;
-    this.tableSizeUpdate = false;
+    // Encoded now, as it is written: a table size update the service's SETTINGS asked for, the request's fields, then the indexed ones.
+    const updates = this.encoder.sizeUpdates();
+    const parts = updates.length === 0 ? [stream.block] : [updates, stream.block];
+    if (stream.indexed) for (const [name, value] of stream.indexed) parts.push(this.encoder.field(name, value));
+    const block = parts.length === 1 ? stream.block : Buffer.concat(parts);
     if (block.length <= this.maxFrame) {
       this.queueFrame(frame(Frame.Headers, Flag.EndHeaders | end, id, block));
       return;
@@ -559,7 +571,7 @@ class Connection {
       } else if (key === 0x2 && value > 1) {
         throw new Http2Error(ErrorCode.ProtocolError, "SETTINGS_ENABLE_PUSH is neither 0 nor 1");
       } else if (key === 0x1) {
-        this.tableSizeUpdate = true;
+        this.encoder.setLimit(value);
       }
       // MAX_HEADER_LIST_SIZE: push requests are small.
     }
@@ -766,8 +778,6 @@ class Http2Error extends Error {
 
 const EMPTY = Buffer.alloc(0);
 const SETTINGS_ACK = frame(Frame.Settings, ACK, 0, EMPTY);
-/** An HPACK dynamic table size update to 0 (RFC 7541 §6.3). */
-const TABLE_SIZE_ZERO = Buffer.from([0x20]);
 
 function frame(type: number, flags: number, id: number, payload: Buffer): Buffer {
   const bytes = Buffer.allocUnsafe(FRAME_HEADER_BYTES + payload.length);

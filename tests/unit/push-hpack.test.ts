@@ -1,7 +1,7 @@
 import http2 from "node:http2";
 import net, { type AddressInfo } from "node:net";
 import { describe, expect, it } from "vitest";
-import { encodeHeaderBlock, HpackDecoder, HpackError, HUFFMAN_CODE } from "../../app/push/hpack.server";
+import { encodeHeaderBlock, HpackDecoder, HpackEncoder, HpackError, HUFFMAN_CODE } from "../../app/push/hpack.server";
 import { rawFrame } from "../support/http2-frames";
 
 /**
@@ -360,6 +360,95 @@ describe("encodeHeaderBlock", () => {
     expect(() => encodeHeaderBlock([["x-long", `${"a".repeat(40)}\u20ac`]])).toThrow(TypeError);
     expect(() => encodeHeaderBlock([[`x-${"a".repeat(40)}Z`, "a"]])).toThrow(TypeError);
     expect(() => encodeHeaderBlock([["ttl", "60"], ["Urgency", "high"]])).toThrow(/not a lowercase latin1 header name: "Urgency"/);
+  });
+});
+
+describe("HpackEncoder", () => {
+  const vapid = (jwt: string) => `vapid t=${jwt}, k=${"B".repeat(87)}`;
+
+  it("sends a repeated field once as a literal with indexing, then as its index", () => {
+    const encoder = new HpackEncoder();
+    const decoder = new HpackDecoder();
+    const [first, second] = [vapid("a".repeat(300)), vapid("b".repeat(300))];
+    // Each field decoded as it is made, as the service's decoder would: the two tables stay the same.
+    const sent = (name: string, value: string) => {
+      const field = encoder.field(name, value);
+      expect(decoder.decode(field)).toEqual([[name, value]]);
+      return field;
+    };
+    // 01 and the static name "authorization" (23), then the value's length (7-bit prefix, no Huffman: 0x7f, and 399 - 127 = 272 as 0x90 0x02).
+    expect(sent("authorization", first).subarray(0, 4)).toEqual(hex("57 7f 90 02"));
+    expect(sent("authorization", first)).toEqual(hex("be")); // 62: the newest dynamic entry
+    expect(sent("authorization", second)[0]).toBe(0x57);
+    expect(sent("authorization", first)).toEqual(hex("bf"));
+    expect(sent("authorization", second)).toEqual(hex("be"));
+    // A name the static table lacks: 01, then the name as a literal.
+    expect(sent("x-custom", "one")).toEqual(hex("40 08 782d637573746f6d 03 6f6e65"));
+    expect(sent("x-custom", "one")).toEqual(hex("be"));
+    expect(sent("authorization", first)).toEqual(hex("c0"));
+    expect(encoder.sizeUpdates()).toHaveLength(0);
+  });
+
+  it("keeps its table the decoder's through evictions, over many blocks", () => {
+    const encoder = new HpackEncoder();
+    const decoder = new HpackDecoder();
+    // Twelve values of 150 to 700 octets: more than a 4096-octet table holds, so entries are evicted as the blocks go.
+    const values = Array.from({ length: 12 }, (_, i) => vapid(String.fromCharCode(97 + i).repeat(150 + 50 * i)));
+    let indexed = 0;
+    let seed = 7;
+    for (let round = 0; round < 400; round += 1) {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      const value = values[seed % values.length] ?? "";
+      const field = encoder.field("authorization", value);
+      if (field.length <= 2) indexed += 1;
+      const block = Buffer.concat([encodeHeaderBlock([[":path", `/push/${round}`]]), field]);
+      expect(decoder.decode(block)).toEqual([
+        [":path", `/push/${round}`],
+        ["authorization", value],
+      ]);
+    }
+    expect(indexed).toBeGreaterThan(100);
+    expect(indexed).toBeLessThan(400);
+  });
+
+  it("signals the service's smaller table at the start of the next block, lowest then final", () => {
+    const encoder = new HpackEncoder();
+    const decoder = new HpackDecoder();
+    const value = vapid("a".repeat(300));
+    decoder.decode(encoder.field("authorization", value));
+    encoder.setLimit(4096);
+    expect(encoder.sizeUpdates()).toHaveLength(0);
+    encoder.setLimit(500);
+    // 001 and 500 (31 + 469: 0xd5 0x03); the entry (13 + 399 + 32 = 444 octets) still fits.
+    const updates = encoder.sizeUpdates();
+    expect(updates).toEqual(hex("3f d5 03"));
+    expect(encoder.sizeUpdates()).toHaveLength(0);
+    expect(decoder.decode(Buffer.concat([updates, encoder.field("authorization", value)]))).toEqual([["authorization", value]]);
+    // A value that cannot fit goes as a literal without indexing (0000 and index 23: 0x0f 0x08), and the table keeps what it had.
+    const big = vapid("z".repeat(600));
+    expect(encoder.field("authorization", big).subarray(0, 2)).toEqual(hex("0f 08"));
+    // Down to 0 and back up before the next block: both sizes are signalled, and the table is empty after.
+    encoder.setLimit(0);
+    encoder.setLimit(8192);
+    const both = encoder.sizeUpdates();
+    expect(both).toEqual(hex("20 3f e1 1f")); // 0, then 4096 (this side uses no more than 4096)
+    const again = encoder.field("authorization", value);
+    expect(again[0]).toBe(0x57);
+    expect(decoder.decode(Buffer.concat([both, again, encoder.field("authorization", value)]))).toEqual([
+      ["authorization", value],
+      ["authorization", value],
+    ]);
+    // A table of 0 indexes nothing.
+    encoder.setLimit(0);
+    expect(decoder.decode(Buffer.concat([encoder.sizeUpdates(), encoder.field("authorization", value), encoder.field("authorization", value)]))).toHaveLength(2);
+    expect(encoder.field("authorization", value)[0]).toBe(0x0f);
+  });
+
+  it("refuses what encodeHeaderBlock refuses", () => {
+    const encoder = new HpackEncoder();
+    expect(() => encoder.field("Authorization", "x")).toThrow(TypeError);
+    expect(() => encoder.field("authorization", "\u20ac")).toThrow(TypeError);
+    expect(() => new HpackEncoder(-1)).toThrow(RangeError);
   });
 });
 

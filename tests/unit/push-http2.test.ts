@@ -96,6 +96,11 @@ describe("push HTTP/2 client", () => {
       authorization: "vapid t=a.b.c, k=K",
       "content-length": "8",
     });
+    // The Authorization went into the service's table once (name, value and 32 octets) and was sent as its index from then on.
+    expect(server.sessions[0]?.state.inflateDynamicTableSize).toBe("authorization".length + "vapid t=a.b.c, k=K".length + 32);
+    const streams = server.seen.filter((request) => String(request.headers[":path"]).startsWith("/push/s"));
+    expect(streams).toHaveLength(200);
+    expect(streams.every((request) => request.headers.authorization === "vapid t=a.b.c, k=K")).toBe(true);
   });
 
   it("reads a refusal's status, Retry-After and text, through Huffman-coded and indexed headers", async () => {
@@ -125,13 +130,33 @@ describe("push HTTP/2 client", () => {
     expect(answer.body.toString()).toBe("x".repeat(50));
   });
 
-  it("tells a service that shrinks the header table that this side's is empty", async () => {
-    // nghttp2 then requires a table size update at the start of the next header block, or fails the connection.
-    const server = await h2cServer((stream) => created(stream), { headerTableSize: 0 });
-    const origin = client(server.origin);
-    const answers = await Promise.all(Array.from({ length: 5 }, (_, i) => send(origin, `/push/s${i}`)));
+  it("keeps to the header table the service allows, and to a change of it mid-connection", async () => {
+    // nghttp2 requires a table size update at the start of the first header block after a change, and fails the connection on an entry it no longer holds.
+    const auth = (jwt: string) => `vapid t=${jwt}, k=${"K".repeat(87)}`;
+    const vapid = (jwt: string): Array<[string, string]> => [["Authorization", auth(jwt)]];
+    const none = await h2cServer((stream) => created(stream), { headerTableSize: 0 });
+    const noTable = client(none.origin);
+    const answers = await Promise.all(Array.from({ length: 5 }, (_, i) => send(noTable, `/push/s${i}`, "sealed", vapid("a.b.c"))));
     expect(answers.map((answer) => answer.statusCode)).toEqual([201, 201, 201, 201, 201]);
+    expect(none.sessions).toHaveLength(1);
+    expect(none.sessions[0]?.state.inflateDynamicTableSize).toBe(0);
+
+    const server = await h2cServer((stream) => created(stream));
+    const origin = client(server.origin);
+    for (const jwt of ["one", "two", "one"]) expect((await send(origin, "/push/a", "sealed", vapid(jwt))).statusCode).toBe(201);
+    const session = server.sessions[0];
+    expect(session?.state.inflateDynamicTableSize).toBe(2 * ("authorization".length + auth("one").length + 32));
+    // Smaller than one entry, then 0, then back: each time the next requests still decode, with every header as sent.
+    for (const headerTableSize of [100, 0, 4096]) {
+      await new Promise<void>((resolve) => session?.settings({ headerTableSize }, () => resolve()));
+      const later = await Promise.all(["one", "two", "one", "three"].map((jwt, i) => send(origin, `/push/t${headerTableSize}-${i}`, "sealed", vapid(jwt))));
+      expect(later.map((answer) => answer.statusCode)).toEqual([201, 201, 201, 201]);
+    }
     expect(server.sessions).toHaveLength(1);
+    for (const request of server.seen.filter((seen) => String(seen.headers[":path"]).startsWith("/push/t"))) {
+      const jwt = ["one", "two", "one", "three"][Number(String(request.headers[":path"]).split("-")[1])];
+      expect(request.headers.authorization).toBe(auth(jwt ?? ""));
+    }
   });
 
   it("waits for the service's window before sending more of a body than it allows", async () => {
@@ -182,12 +207,15 @@ describe("push HTTP/2 client", () => {
       created(stream);
     });
     const origin = client(server.origin);
-    const answers = await Promise.all(Array.from({ length: 10 }, (_, i) => send(origin, `/push/s${i}`)));
+    // With an Authorization the first connection's table holds: on the new connection it is sent in full again, as that table starts empty.
+    const authorization = "vapid t=h.p.s, k=K";
+    const answers = await Promise.all(Array.from({ length: 10 }, (_, i) => send(origin, `/push/s${i}`, "sealed", [["Authorization", authorization]])));
     expect(answers.every((answer) => answer.statusCode === 201)).toBe(true);
     expect(server.sessions.length).toBeGreaterThanOrEqual(2);
     // Every push reached the service; none twice.
     const paths = server.seen.map((request) => request.headers[":path"]);
     expect(new Set(paths).size).toBe(10);
+    expect(server.seen.every((request) => request.headers.authorization === authorization)).toBe(true);
   });
 
   it("sends a refused stream again, and gives up after the service refuses it three times", async () => {
@@ -200,8 +228,10 @@ describe("push HTTP/2 client", () => {
       else created(stream);
     });
     const origin = client(server.origin);
-    expect((await send(origin, "/push/once")).statusCode).toBe(201);
+    // Sent again on the same connection: the second time, the Authorization is the index of what the first added.
+    expect((await send(origin, "/push/once", "sealed", [["Authorization", "vapid t=r.p.s, k=K"]])).statusCode).toBe(201);
     expect(refusals.get("/push/once")).toBe(2);
+    expect(server.seen.filter((request) => request.headers[":path"] === "/push/once").map((request) => request.headers.authorization)).toEqual(["vapid t=r.p.s, k=K", "vapid t=r.p.s, k=K"]);
     await expect(send(origin, "/push/always")).rejects.toThrow("turned the request away unprocessed 3 times");
     // A reset for another reason is an error at once.
     const cancelled = await h2cServer((stream) => stream.close(http2.constants.NGHTTP2_INTERNAL_ERROR));
