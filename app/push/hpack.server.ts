@@ -397,7 +397,7 @@ function writeValue(block: Buffer, at: number, name: string, value: string): num
 
 /**
  * The encoding side's dynamic table, for the few header fields worth indexing: a value that
- * repeats on every request of a connection (the VAPID Authorization, some 400 octets, the same
+ * repeats on every request of a connection (the VAPID Authorization, some 350 octets, the same
  * for each push to one service while its JWT is valid) is sent once as a literal with incremental
  * indexing (RFC 7541 §6.2.1) and from then on as a one- or two-octet index (§6.1). Everything else
  * stays a literal without indexing (`encodeHeaderBlock`). One per connection, used in the order
@@ -470,6 +470,11 @@ export class HpackEncoder {
 }
 
 const EMPTY_BLOCK = Buffer.alloc(0);
+
+/** Throws the TypeError `encodeHeaderBlock` and `HpackEncoder.field` throw for a value they cannot write (a character above U+00FF). */
+export function checkEncodableValue(name: string, value: string): void {
+  if (ABOVE_LATIN1.test(value)) throw new TypeError(`the ${JSON.stringify(name)} header holds a character above U+00FF`);
+}
 
 /** Octets taken by an integer with an N-bit prefix (§5.1). */
 function integerLength(value: number, prefixBits: number): number {

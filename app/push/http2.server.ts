@@ -1,6 +1,6 @@
 import type net from "node:net";
 import type tls from "node:tls";
-import { HpackDecoder, HpackEncoder, HpackError, encodeHeaderBlock } from "./hpack.server";
+import { HpackDecoder, HpackEncoder, HpackError, checkEncodableValue, encodeHeaderBlock } from "./hpack.server";
 import { HttpProtocolError, SocketReader, checkHeaderName, checkHeaderValue, openSocket, type Http1Answer, type Http1Callback, type Http1Options } from "./http1.server";
 
 /**
@@ -188,8 +188,13 @@ export class Http2Origin {
       const lower = name.toLowerCase();
       // Connection-specific headers do not exist in HTTP/2 (RFC 9113 §8.2.2); the length is the DATA's.
       if (lower === "host" || lower === "content-length" || lower === "transfer-encoding" || lower === "connection" || lower === "keep-alive" || lower === "upgrade") continue;
-      if (INDEXED_HEADERS.has(lower)) (stream.indexed ??= []).push([lower, value]);
-      else fields.push([lower, value]);
+      if (INDEXED_HEADERS.has(lower)) {
+        // Encoded only when the stream opens on a connection: checked now, so a request that cannot be sent fails before it is queued.
+        checkEncodableValue(lower, value);
+        (stream.indexed ??= []).push([lower, value]);
+      } else {
+        fields.push([lower, value]);
+      }
     }
     fields.push(["content-length", String(bodyLength)]);
     stream.block = encodeHeaderBlock(fields);

@@ -354,7 +354,10 @@ describe("push HTTP/2 client", () => {
     const origin = client(server.origin);
     await expect(send(origin, "/push/a", "x", [["Bad Name", "1"]])).rejects.toThrow("not a header name");
     await expect(send(origin, "/push/a", "x", [["TTL", "1\r\nX: y"]])).rejects.toThrow("line break");
+    // The Authorization is encoded only when its stream opens; what cannot be encoded is refused before that too.
+    await expect(send(origin, "/push/a", "x", [["Authorization", "vapid t=\u20ac"]])).rejects.toThrow('the "authorization" header holds a character above U+00FF');
     expect(server.seen).toHaveLength(0);
+    expect((await send(origin, "/push/a", "x", [["Authorization", "vapid t=caf\u00e9"]])).statusCode).toBe(201);
   });
 });
 
