@@ -27,6 +27,13 @@ const DRAIN_FOLLOW_UP_MS = 20;
 /** How long closing waits for drain requests still on their way to the queue. */
 const CLOSE_GRACE_MS = 5_000;
 
+/**
+ * What is left of an oversized body is read and dropped, up to this much,
+ * before its 413 goes out: a sender still uploading when the connection
+ * closes gets a reset instead of the answer. Past it, the connection is cut.
+ */
+export const OVERSIZED_DRAIN_BYTES = 16 * 1024 * 1024;
+
 export interface WebhookEndpoint {
   /** Answers one request to /webhooks/…; never throws. */
   handle(request: IncomingMessage, response: ServerResponse): void;
@@ -63,7 +70,7 @@ export async function createWebhookEndpoint(deps: WebhookEndpointDeps): Promise<
   return {
     handle(request, response) {
       receiveWebhook(intake, incomingWebhook(request)).then(
-        (result) => answer(response, result),
+        (result) => (result.status === 413 ? answerOversized(request, response, result) : answer(response, result)),
         (error: unknown) => {
           log.error({ err: error }, "webhook intake failed");
           answer(response, { status: 500, message: "could not record the delivery" });
@@ -104,8 +111,7 @@ function readBody(request: IncomingMessage, limit: number): Promise<string | nul
       if (settled) return;
       size += chunk.byteLength;
       if (size > limit) {
-        // Stop reading: the answer closes the connection (see `answer`).
-        request.pause();
+        // The rest is read and dropped before the 413 goes out (see `answerOversized`).
         settle(() => resolve(null));
         return;
       }
@@ -123,11 +129,26 @@ function readBody(request: IncomingMessage, limit: number): Promise<string | nul
   });
 }
 
+/** The 413, once the sender has sent the rest of its body (read and dropped), or never when it sends more than OVERSIZED_DRAIN_BYTES. */
+function answerOversized(request: IncomingMessage, response: ServerResponse, result: IntakeResult): void {
+  if (request.complete) {
+    answer(response, result);
+    return;
+  }
+  let dropped = 0;
+  request.on("data", (chunk: Buffer) => {
+    dropped += chunk.byteLength;
+    if (dropped > OVERSIZED_DRAIN_BYTES) request.destroy();
+  });
+  request.once("end", () => answer(response, result));
+  request.resume();
+}
+
 function answer(response: ServerResponse, result: IntakeResult | { status: 500; message: string }): void {
   if (response.headersSent) return;
   const headers: Record<string, string> = { "Content-Type": "text/plain", "Content-Length": String(Buffer.byteLength(result.message)) };
   if (result.status === 405) headers.Allow = "POST";
-  // The rest of an oversized body is never read: the connection cannot carry another request.
+  // An oversized request is not one to keep the connection open for.
   if (result.status === 413) headers.Connection = "close";
   response.writeHead(result.status, headers).end(result.message);
 }

@@ -1,3 +1,4 @@
+import net from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createPrismaClient, type Database } from "../../app/db/prisma.server";
 import { Prisma } from "../../app/db/generated/client";
@@ -114,6 +115,44 @@ describe.each(stackKinds())("webhook intake and processing on $name", (kind) => 
     expect(huge.status).toBe(413);
     expect((await fetch(`${origin}/webhooks/orders/create`)).status).toBe(405);
     expect(await counts()).toEqual(before);
+  });
+
+  it("answers an oversized upload with 413 once it has been sent, and cuts one that goes on past 16 MiB", async () => {
+    const { hostname, port } = new URL(origin);
+    /** A raw HTTP/1.1 POST whose body goes out in 64 KiB pieces, a few milliseconds apart; resolves with what came back and whether the upload broke. */
+    const upload = (declared: number, sent: number) =>
+      new Promise<{ answer: string; broken: boolean; answeredAfterUpload: boolean }>((resolve) => {
+        const socket = net.connect(Number(port), hostname);
+        let answer = "";
+        let broken = false;
+        let uploaded = false;
+        let answeredAfterUpload = false;
+        socket.on("data", (chunk: Buffer) => {
+          if (answer === "") answeredAfterUpload = uploaded;
+          answer += chunk.toString("latin1");
+        });
+        socket.on("error", () => (broken = true));
+        socket.on("close", () => resolve({ answer, broken, answeredAfterUpload }));
+        socket.on("connect", async () => {
+          socket.write(`POST /webhooks/orders/create HTTP/1.1\r\nHost: ${hostname}\r\nContent-Type: application/json\r\nX-Shopify-Topic: orders/create\r\nX-Shopify-Shop-Domain: ${SHOP}\r\nContent-Length: ${declared}\r\n\r\n`);
+          const piece = Buffer.alloc(64 * 1024, "x");
+          for (let at = 0; at < sent && !socket.destroyed; at += piece.length) {
+            socket.write(piece.subarray(0, Math.min(piece.length, sent - at)));
+            if ((at / piece.length) % 8 === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+          }
+          uploaded = true;
+          if (!socket.destroyed) socket.end();
+        });
+      });
+    // 3 MiB, still arriving when the server knows from Content-Length that it is too large: the 413 comes after the last byte, and no write fails.
+    const oversized = await upload(3 * 1024 * 1024, 3 * 1024 * 1024);
+    expect(oversized.broken).toBe(false);
+    expect(oversized.answeredAfterUpload).toBe(true);
+    expect(oversized.answer).toMatch(/^HTTP\/1\.1 413 /);
+    expect(oversized.answer).toContain("body over 2097152 bytes");
+    // An upload that does not stop is cut without an answer once 16 MiB more have been dropped.
+    const endless = await upload(64 * 1024 * 1024, 20 * 1024 * 1024);
+    expect(endless.answer).toBe("");
   });
 
   it("an update that arrives before its create leaves the newest version", async () => {
