@@ -350,27 +350,36 @@ const SHORT_STRING = 24;
 export function encodeHeaderBlock(fields: ReadonlyArray<readonly [string, string]>): Buffer {
   // Sized from the strings' lengths, which are their octets once written as latin1; the characters are checked as they are written.
   let total = 0;
-  for (const [name, value] of fields) {
-    if (name.length === 0) throw new TypeError("a header name is empty");
-    const index = STATIC_NAME_INDEX.get(name);
-    total += index === undefined ? 1 + integerLength(name.length, 7) + name.length : integerLength(index, 4);
-    total += integerLength(value.length, 7) + value.length;
-  }
+  for (const [name, value] of fields) total += literalLength(name, value, 4);
   const block = Buffer.allocUnsafe(total);
   let at = 0;
-  for (const [name, value] of fields) {
-    const index = STATIC_NAME_INDEX.get(name);
-    if (index === undefined) {
-      block[at++] = 0x00; // without indexing, literal name
-      at = writeInteger(block, at, name.length, 7); // the H bit clear: not Huffman-coded
-      at = writeName(block, at, name);
-    } else {
-      at = writeInteger(block, at, index, 4); // 0000 and the name's index
-    }
-    at = writeInteger(block, at, value.length, 7);
-    at = writeValue(block, at, name, value);
-  }
+  for (const [name, value] of fields) at = writeLiteral(block, at, name, value, 0x00, 4); // 0000: without indexing
   return block;
+}
+
+/**
+ * Octets of a literal field (§6.2) whose representation starts with a `prefixBits` index prefix:
+ * the name as its static-table index where the table has it, else as a literal after index 0;
+ * the value as a literal. Neither string Huffman-coded.
+ */
+function literalLength(name: string, value: string, prefixBits: number): number {
+  if (name.length === 0) throw new TypeError("a header name is empty");
+  const index = STATIC_NAME_INDEX.get(name);
+  return (index === undefined ? 1 + integerLength(name.length, 7) + name.length : integerLength(index, prefixBits)) + integerLength(value.length, 7) + value.length;
+}
+
+/** Writes the literal field `literalLength` sized, its first octet's high bits `pattern`; returns the offset after it. */
+function writeLiteral(block: Buffer, at: number, name: string, value: string, pattern: number, prefixBits: number): number {
+  const index = STATIC_NAME_INDEX.get(name);
+  if (index === undefined) {
+    block[at++] = pattern; // index 0: a literal name follows
+    at = writeInteger(block, at, name.length, 7); // the H bit clear: not Huffman-coded
+    at = writeName(block, at, name);
+  } else {
+    at = writeInteger(block, at, index, prefixBits, pattern);
+  }
+  at = writeInteger(block, at, value.length, 7);
+  return writeValue(block, at, name, value);
 }
 
 function writeName(block: Buffer, at: number, name: string): number {
@@ -384,12 +393,12 @@ function writeName(block: Buffer, at: number, name: string): number {
 
 function writeValue(block: Buffer, at: number, name: string, value: string): number {
   if (value.length >= SHORT_STRING) {
-    if (ABOVE_LATIN1.test(value)) throw new TypeError(`the ${JSON.stringify(name)} header holds a character above U+00FF`);
+    checkEncodableValue(name, value);
     return at + block.write(value, at, "latin1");
   }
   for (let index = 0; index < value.length; index += 1) {
     const char = value.charCodeAt(index);
-    if (char > 0xff) throw new TypeError(`the ${JSON.stringify(name)} header holds a character above U+00FF`);
+    if (char > 0xff) throw notLatin1(name);
     block[at++] = char;
   }
   return at;
@@ -430,11 +439,7 @@ export class HpackEncoder {
     this.lowestLimit = null;
     const block = Buffer.allocUnsafe(limits.reduce((total, limit) => total + integerLength(limit, 5), 0));
     let at = 0;
-    for (const limit of limits) {
-      const start = at;
-      at = writeInteger(block, at, limit, 5);
-      block[start] = (block[start] ?? 0) | 0x20; // 001 and the new size
-    }
+    for (const limit of limits) at = writeInteger(block, at, limit, 5, 0x20); // 001 and the new size
     return block;
   }
 
@@ -444,26 +449,12 @@ export class HpackEncoder {
       if (this.table.value(index) !== value || this.table.name(index) !== name) continue;
       const dynamicIndex = STATIC_TABLE.length + 1 + index;
       const block = Buffer.allocUnsafe(integerLength(dynamicIndex, 7));
-      writeInteger(block, 0, dynamicIndex, 7);
-      block[0] = (block[0] ?? 0) | 0x80; // 1 and the index
+      writeInteger(block, 0, dynamicIndex, 7, 0x80); // 1 and the index
       return block;
     }
     if (name.length + value.length + ENTRY_OVERHEAD > this.table.maxSize) return encodeHeaderBlock([[name, value]]);
-    const staticIndex = STATIC_NAME_INDEX.get(name);
-    const block = Buffer.allocUnsafe(
-      (staticIndex === undefined ? 1 + integerLength(name.length, 7) + name.length : integerLength(staticIndex, 6)) + integerLength(value.length, 7) + value.length,
-    );
-    let at: number;
-    if (staticIndex === undefined) {
-      block[0] = 0x40; // 01, literal name
-      at = writeInteger(block, 1, name.length, 7);
-      at = writeName(block, at, name);
-    } else {
-      at = writeInteger(block, 0, staticIndex, 6);
-      block[0] = (block[0] ?? 0) | 0x40; // 01 and the name's index
-    }
-    at = writeInteger(block, at, value.length, 7);
-    writeValue(block, at, name, value);
+    const block = Buffer.allocUnsafe(literalLength(name, value, 6));
+    writeLiteral(block, 0, name, value, 0x40, 6); // 01: with incremental indexing
     this.table.add(name, value);
     return block;
   }
@@ -473,7 +464,11 @@ const EMPTY_BLOCK = Buffer.alloc(0);
 
 /** Throws the TypeError `encodeHeaderBlock` and `HpackEncoder.field` throw for a value they cannot write (a character above U+00FF). */
 export function checkEncodableValue(name: string, value: string): void {
-  if (ABOVE_LATIN1.test(value)) throw new TypeError(`the ${JSON.stringify(name)} header holds a character above U+00FF`);
+  if (ABOVE_LATIN1.test(value)) throw notLatin1(name);
+}
+
+function notLatin1(name: string): TypeError {
+  return new TypeError(`the ${JSON.stringify(name)} header holds a character above U+00FF`);
 }
 
 /** Octets taken by an integer with an N-bit prefix (§5.1). */
@@ -485,14 +480,14 @@ function integerLength(value: number, prefixBits: number): number {
   return length;
 }
 
-/** Writes an integer with an N-bit prefix, the octet's higher bits left zero; returns the offset after it. */
-function writeInteger(block: Buffer, at: number, value: number, prefixBits: number): number {
+/** Writes an integer with an N-bit prefix, the first octet's higher bits `pattern`; returns the offset after it. */
+function writeInteger(block: Buffer, at: number, value: number, prefixBits: number, pattern = 0): number {
   const limit = (1 << prefixBits) - 1;
   if (value < limit) {
-    block[at] = value;
+    block[at] = pattern | value;
     return at + 1;
   }
-  block[at++] = limit;
+  block[at++] = pattern | limit;
   let rest = value - limit;
   for (; rest >= 128; rest = Math.floor(rest / 128)) block[at++] = (rest % 128) | 0x80;
   block[at] = rest;

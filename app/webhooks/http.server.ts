@@ -32,7 +32,7 @@ const CLOSE_GRACE_MS = 5_000;
  * before its 413 goes out: a sender still uploading when the connection
  * closes gets a reset instead of the answer. Past it, the connection is cut.
  */
-export const OVERSIZED_DRAIN_BYTES = 16 * 1024 * 1024;
+const OVERSIZED_DRAIN_BYTES = 16 * 1024 * 1024;
 
 export interface WebhookEndpoint {
   /** Answers one request to /webhooks/…; never throws. */
