@@ -179,7 +179,8 @@ describe.each(stackKinds().filter((kind) => kind.queue === "postgres"))("hostile
         expect(others).toBe(0);
         assertPrototypeClean();
       }),
-      { numRuns: 60 },
+      // One case known to compile, with a plain name, comes first: the generated ones can all be refused in a run of 60.
+      { numRuns: 60, examples: [[{ conditions: [{ field: "visitCount", op: "gte", value: 3 }] }, "Morning regulars", "description"]] },
     );
     expect(saved).toBeGreaterThan(0);
   }, 600_000);
